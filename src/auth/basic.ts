@@ -1,0 +1,50 @@
+/**
+ * HTTP Basic credentials: parsing (passwords may contain ":") and verification with a short-lived
+ * success cache keyed by a keyed hash of the credentials, so the slow scrypt runs once per window.
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import type { UserConfig } from '../config/schema.ts';
+import { verifyPassword } from './passwords.ts';
+
+export interface BasicCredentials { user: string; password: string }
+
+/** Parses an `Authorization: Basic …` header; null if absent or malformed. @throws never */
+export function parseBasic(header: string | undefined): BasicCredentials | null {
+  if (!header) return null;
+  const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+  if (!m) return null;
+  const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
+  const i = decoded.indexOf(':');
+  if (i <= 0) return null;
+  return { user: decoded.slice(0, i), password: decoded.slice(i + 1) };
+}
+
+/**
+ * Verifies Basic credentials against the configured users. Successful checks are remembered for
+ * `ttlMs` under HMAC(process key, user:password:hash), so a changed password or hash misses at once.
+ */
+export class BasicVerifier {
+  readonly #key = randomBytes(32);
+  readonly #ok: LRUCache<string, true>;
+  constructor(opts: { ttlMs?: number; max?: number } = {}) {
+    this.#ok = new LRUCache({ max: opts.max ?? 10000, ttl: opts.ttlMs ?? 60_000 });
+  }
+  /** @returns the user name if the credentials match a configured user. @throws never */
+  async verify(creds: BasicCredentials, users: Readonly<Record<string, UserConfig>>): Promise<string | null> {
+    const u = users[creds.user];
+    if (!u) {
+      // Spend comparable time on unknown users so names cannot be probed by timing.
+      await verifyPassword(creds.password, DUMMY_HASH);
+      return null;
+    }
+    const k = createHmac('sha256', this.#key).update(`${creds.user}\0${creds.password}\0${u.password}`).digest('base64');
+    if (this.#ok.get(k)) return creds.user;
+    if (!(await verifyPassword(creds.password, u.password))) return null;
+    this.#ok.set(k, true);
+    return creds.user;
+  }
+}
+
+// A valid hash of a random password, used to equalise timing for unknown users.
+const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$0wK5ZzY3w1Rj4m2y9m3cGm3o9mX5fP0b2rW3l0nQqkQ=';
