@@ -54,13 +54,14 @@ export async function startFaultProxy(targetHost: string, targetPort: number): P
   });
   await new Promise<void>((res, rej) => { server.once('error', rej); server.listen(0, '127.0.0.1', res); });
   const port = (server.address() as AddressInfo).port;
+  const cutAll = () => { for (const s of sockets) s.destroy(); sockets.clear(); };
   return {
     port,
     url: `http://127.0.0.1:${port}`,
-    cutAll() { for (const s of sockets) s.destroy(); sockets.clear(); },
-    setDown(d) { down = d; if (d) this.cutAll(); },
+    cutAll,
+    setDown(d) { down = d; if (d) cutAll(); },
     setLatency(ms) { latency = ms; },
     get accepted() { return accepted; },
-    close() { this.cutAll(); return new Promise((res) => server.close(() => res())); },
+    close() { cutAll(); return new Promise((res) => server.close(() => res())); },
   };
 }
