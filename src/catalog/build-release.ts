@@ -1,0 +1,145 @@
+/**
+ * Builds one {@link Release} from a release folder: lists its files once, reads release.yaml and
+ * CHANGELOG only when they changed, and takes SHA-256 from the sidecars (never hashing here).
+ */
+import type { Logger } from '../log.ts';
+import type { Mount } from '../vfs/mount.ts';
+import type { Entry } from '../vfs/types.ts';
+import { isVfsError } from '../vfs/errors.ts';
+import { baseName } from '../vfs/path.ts';
+import { isChangelogName, isItemName, RELEASE_YAML } from './item-names.ts';
+import { guessMaturity } from './maturity.ts';
+import { readSmallText } from './read-text.ts';
+import { parseReleaseYaml, RELEASE_YAML_MAX_BYTES, type ReleaseYaml } from './release-yaml.ts';
+import type { Item, Maturity, Release } from './types.ts';
+
+/** Largest CHANGELOG read, bytes. */
+const CHANGELOG_MAX_BYTES = 1024 * 1024;
+
+/** What a build remembers so the next build of the same folder reads only what changed. */
+export interface BuiltRelease {
+  release: Release;
+  /** Version of the release.yaml we parsed (size:etag:mtime), and its result. */
+  yamlKey?: string;
+  yaml?: ReleaseYaml;
+  changelogKey?: string;
+  changelog?: string;
+  /** Items by name, with the entry key they were built from. */
+  itemKeys: Map<string, string>;
+}
+
+/** Hooks that differ per category type (bleeding-edge supplies its own maturity rule). */
+export interface ReleaseRules {
+  maturityFromName(name: string): Maturity;
+}
+
+/** Inputs of {@link buildRelease}. */
+export interface BuildReleaseInput {
+  slug: string;
+  mount: Mount;
+  /** The release folder's entry (from listing the category root). */
+  folder: Entry;
+  previous?: BuiltRelease;
+  rules: ReleaseRules;
+  log: Logger;
+  /** Called for files whose SHA-256 is unknown, so a background job hashes them. */
+  needsHash(slug: string, entry: Entry): void;
+}
+
+const keyOf = (e: Entry) => `${e.size}:${e.etag ?? ''}:${e.mtime.getTime()}`;
+
+/**
+ * Lists one release folder and assembles its release.
+ * @throws VfsError from the backend listing (ENOENT if the folder vanished, EIO…);
+ *   broken release.yaml / unreadable sidecars are logged and ignored.
+ */
+export async function buildRelease(inp: BuildReleaseInput): Promise<BuiltRelease> {
+  const { mount, folder, previous, slug, log } = inp;
+  const version = baseName(folder.path);
+  const files: Entry[] = [];
+  for await (const e of mount.backend.list(folder.path)) if (e.kind === 'file') files.push(e);
+
+  const out: BuiltRelease = { release: undefined as unknown as Release, itemKeys: new Map() };
+  const yamlEntry = files.find((f) => baseName(f.path) === RELEASE_YAML);
+  if (yamlEntry) {
+    const k = keyOf(yamlEntry);
+    if (previous?.yamlKey === k) {
+      out.yamlKey = k;
+      out.yaml = previous.yaml;
+    } else {
+      out.yamlKey = k;
+      out.yaml = await readReleaseYaml(inp, yamlEntry);
+    }
+  }
+  const clEntry = files.find((f) => isChangelogName(baseName(f.path)));
+  if (clEntry) {
+    const k = keyOf(clEntry);
+    out.changelogKey = k;
+    out.changelog = previous?.changelogKey === k ? previous.changelog : await readOptional(inp, clEntry.path, CHANGELOG_MAX_BYTES);
+  }
+
+  const prevItems = new Map(previous?.release.items.map((i) => [i.name, i]));
+  const items: Item[] = [];
+  for (const f of files) {
+    const name = baseName(f.path);
+    if (!isItemName(name)) continue;
+    const k = keyOf(f);
+    out.itemKeys.set(name, k);
+    const old = prevItems.get(name);
+    if (old && previous?.itemKeys.get(name) === k && old.sha256) {
+      items.push(old);
+      continue;
+    }
+    const item: Item = { name, path: f.path, size: f.size, mtime: f.mtime, etag: f.etag, contentType: f.contentType };
+    try {
+      const meta = await mount.meta.get(f.path, f);
+      if (meta?.sha256) item.sha256 = meta.sha256;
+      if (meta?.mtime) {
+        const d = new Date(meta.mtime);
+        if (!Number.isNaN(d.getTime())) item.mtime = d;
+      }
+    } catch (err) {
+      log.warn({ category: slug, path: f.path, err: errText(err) }, 'catalog: cannot read the sidecar');
+    }
+    if (!item.sha256) inp.needsHash(slug, f);
+    items.push(item);
+  }
+  items.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+
+  const y = out.yaml;
+  const newest = items.reduce((t, i) => Math.max(t, i.mtime.getTime()), 0);
+  out.release = {
+    category: slug,
+    version,
+    title: y?.title,
+    maturity: y?.maturity ?? inp.rules.maturityFromName(version),
+    date: y?.date ?? new Date(newest || folder.mtime.getTime()),
+    published: y?.published ?? true,
+    notesMarkdown: y?.notes,
+    items,
+  };
+  return out;
+}
+
+async function readReleaseYaml(inp: BuildReleaseInput, e: Entry): Promise<ReleaseYaml | undefined> {
+  const text = await readOptional(inp, e.path, RELEASE_YAML_MAX_BYTES);
+  if (text === undefined) return undefined;
+  const r = parseReleaseYaml(text);
+  if (r.ok) return r.value;
+  inp.log.warn({ category: inp.slug, path: e.path, problem: r.error }, 'catalog: ignoring a broken release.yaml');
+  return undefined;
+}
+
+async function readOptional(inp: BuildReleaseInput, path: string, max: number): Promise<string | undefined> {
+  try {
+    return await readSmallText(inp.mount.backend, path, max);
+  } catch (err) {
+    if (!isVfsError(err, 'ENOENT')) inp.log.warn({ category: inp.slug, path, err: errText(err) }, 'catalog: cannot read a file');
+    return undefined;
+  }
+}
+
+/** A log-safe one-liner for an error (VfsError messages never carry secrets). */
+export function errText(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
