@@ -73,7 +73,7 @@ export interface Backend {
   stat(path: string): Promise<Entry>;
   /** Direct children of a folder, paged internally. @throws ENOENT, ENOTDIR */
   list(path: string, o?: ListOptions): AsyncIterable<Entry>;
-  /** @throws ENOENT, EISDIR; a range beyond the size throws EINVAL (caller answers 416). */
+  /** @throws ENOENT, EISDIR; a range starting at or beyond the size throws ERANGE (caller answers 416); an end beyond the size is clamped. */
   read(path: string, o?: ReadOptions): Promise<Readable>;
   /**
    * Streams `body` to `path`, atomically: resolves only when durable; on any failure
@@ -85,9 +85,9 @@ export interface Backend {
   mkdir(path: string): Promise<void>;
   /** @throws ENOENT, ENOTEMPTY (folder without recursive) */
   remove(path: string, o?: { recursive?: boolean }): Promise<void>;
-  /** Moves a file or a whole folder. @throws ENOENT, EEXIST (target exists, overwrite false) */
+  /** Moves a file or a whole folder; `overwrite` (default false) replaces the whole target. @throws ENOENT, EEXIST (target exists, overwrite false), EINVAL (into itself) */
   move(from: string, to: string, o?: { overwrite?: boolean }): Promise<void>;
-  /** Copies a file or a whole folder. @throws ENOENT, EEXIST */
+  /** Copies a file or a whole folder; `overwrite` as for move. @throws ENOENT, EEXIST, EINVAL (into itself) */
   copy(from: string, to: string, o?: { overwrite?: boolean }): Promise<void>;
   /** Only where caps.presign. @throws ENOENT is NOT checked here (callers stat first). */
   presignGet?(path: string, o: PresignOptions): Promise<URL>;
