@@ -3,6 +3,9 @@
  */
 import type { XmlElement } from './parse.ts';
 
+/** The namespace of the predeclared `xml:` prefix. */
+export const XML_NS = 'http://www.w3.org/XML/1998/namespace';
+
 const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 
 /** Escapes text or attribute content. Characters invalid in XML 1.0 are dropped. */
@@ -19,6 +22,8 @@ export function serializeElement(el: XmlElement): string {
   const prefixes = new Map<string, string>();
   const prefixFor = (ns: string): string => {
     if (ns === '') return '';
+    // The xml: prefix (xml:lang, xml:space) is predeclared and may not be bound to another prefix.
+    if (ns === XML_NS) return 'xml';
     let p = prefixes.get(ns);
     if (!p) { p = ns === 'DAV:' ? 'D' : `ns${prefixes.size}`; prefixes.set(ns, p); }
     return p;
@@ -34,7 +39,7 @@ export function serializeElement(el: XmlElement): string {
     return inner === '' ? `<${name}${attrs}/>` : `<${name}${attrs}>${inner}</${name}>`;
   };
   const out = body(el);
-  const decls = [...prefixes].map(([ns, p]) => ` xmlns:${p}="${escapeXml(ns)}"`).join('');
+  const decls = [...prefixes].filter(([ns]) => ns !== XML_NS).map(([ns, p]) => ` xmlns:${p}="${escapeXml(ns)}"`).join('');
   // Elements without a namespace must not inherit a default namespace from where they are inserted.
   const defaultReset = el.ns === '' ? ' xmlns=""' : '';
   const firstEnd = out.search(/[ />]/);
