@@ -1,0 +1,146 @@
+/** Metadata sidecars on a real local backend and, when the env says so, on the test S3. */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { createLocalBackend } from '../../src/backends/local.ts';
+import { createS3Client } from '../../src/backends/s3-client.ts';
+import { createS3Backend } from '../../src/backends/s3.ts';
+import { createLogger } from '../../src/log.ts';
+import { META_ROOT, createMetaStore, dirSidecar, fileSidecar, mirrorDir } from '../../src/vfs/meta-store.ts';
+import type { MetaStore } from '../../src/vfs/mount.ts';
+import type { Backend } from '../../src/vfs/types.ts';
+import { s3TestConfig, s3TestEnv, skipUnlessS3, uniquePrefix } from '../helpers/s3env.ts';
+
+const SHA_A = 'a'.repeat(64);
+const SHA_B = 'b'.repeat(64);
+const put = (b: Backend, p: string, s: string) => b.write(p, Readable.from([Buffer.from(s)]), { size: Buffer.byteLength(s) });
+
+describe('sidecar paths', () => {
+  it('mirror folders and files in separate name spaces', () => {
+    assert.equal(mirrorDir(''), META_ROOT);
+    assert.equal(fileSidecar('a/b/c.iso'), `${META_ROOT}/d.a/d.b/f.c.iso`);
+    assert.equal(dirSidecar('a/b'), `${META_ROOT}/d.a/d.b/.dir.json`);
+    assert.equal(dirSidecar(''), `${META_ROOT}/.dir.json`);
+    // A file and a folder of the same name (possible on S3), and names that look like encodings.
+    const taken = new Set([fileSidecar('x'), dirSidecar('x'), fileSidecar('d.x'), fileSidecar('.dir.json'), dirSidecar('f.x'), fileSidecar('x/.dir.json')]);
+    assert.equal(taken.size, 6);
+  });
+
+  it('hashes names too long to encode', () => {
+    const long = 'n'.repeat(254);
+    const f = fileSidecar(`r/${long}`);
+    const d = dirSidecar(long);
+    assert.match(f, new RegExp(`^${META_ROOT}/d\\.r/h\\.[0-9a-f]{64}$`));
+    assert.match(d, new RegExp(`^${META_ROOT}/h\\.[0-9a-f]{64}/\\.dir\\.json$`));
+    assert.notEqual(f.split('/').pop(), d.split('/')[2], 'file and folder of one long name differ');
+    assert.equal(fileSidecar('n'.repeat(253)).split('/').pop(), `f.${'n'.repeat(253)}`);
+  });
+});
+
+/** The behaviour cases, for one backend. */
+function metaCases(label: string, make: () => Promise<{ backend: Backend; cleanup(): Promise<void> }>) {
+  describe(`meta store on ${label}`, () => {
+    let b: Backend;
+    let m: MetaStore;
+    let cleanup: () => Promise<void>;
+    before(async () => {
+      ({ backend: b, cleanup } = await make());
+      m = createMetaStore(b);
+    });
+    after(() => cleanup?.());
+
+    it('stores and validates file metadata against size+etag', async () => {
+      await b.mkdir('r1');
+      const e = await put(b, 'r1/app.iso', 'v1');
+      await m.put('r1/app.iso', e, { sha256: SHA_A, props: { '{urn:x}color': 'red' }, mtime: '2024-01-02T03:04:05.000Z' });
+      const got = await m.get('r1/app.iso', await b.stat('r1/app.iso'));
+      assert.deepEqual(got, { size: 2, etag: e.etag, sha256: SHA_A, props: { '{urn:x}color': 'red' }, mtime: '2024-01-02T03:04:05.000Z' });
+      const changed = await put(b, 'r1/app.iso', 'v2 is longer');
+      assert.equal(await m.get('r1/app.iso', changed), undefined, 'stale sidecar ignored');
+      assert.equal(await m.get('r1/none.iso', { ...changed, path: 'r1/none.iso' }), undefined);
+    });
+
+    it('keeps folder metadata apart from file metadata', async () => {
+      await b.mkdir('r2');
+      await m.put('r2', await b.stat('r2'), { props: { '{DAV:}x': 'folder' } });
+      assert.deepEqual((await m.get('r2', await b.stat('r2')))?.props, { '{DAV:}x': 'folder' });
+      await m.put('', await b.stat(''), { props: { '{DAV:}x': 'root' } });
+      assert.deepEqual((await m.get('', await b.stat('')))?.props, { '{DAV:}x': 'root' });
+    });
+
+    it('handles names too long to encode', async () => {
+      await b.mkdir('r3');
+      const name = 'L'.repeat(250) + '.bin';
+      const e = await put(b, `r3/${name}`, 'long');
+      await m.put(`r3/${name}`, e, { sha256: SHA_B });
+      assert.equal((await m.get(`r3/${name}`, e))?.sha256, SHA_B);
+    });
+
+    it('carries sidecars with copies (re-keyed) and moves, and removes them', async () => {
+      await b.mkdir('r4');
+      await b.mkdir('r4/src');
+      await b.mkdir('r4/src/sub');
+      const one = await put(b, 'r4/src/one', '1');
+      const two = await put(b, 'r4/src/sub/two', '22');
+      await m.put('r4/src/one', one, { sha256: SHA_A });
+      await m.put('r4/src/sub/two', two, { sha256: SHA_B });
+      await m.put('r4/src', await b.stat('r4/src'), { props: { '{urn:x}p': 'tree' } });
+
+      await b.copy('r4/src/one', 'r4/one-copy');
+      await m.copy('r4/src/one', 'r4/one-copy');
+      assert.equal((await m.get('r4/one-copy', await b.stat('r4/one-copy')))?.sha256, SHA_A);
+
+      await b.copy('r4/src', 'r4/copy');
+      await m.copy('r4/src', 'r4/copy');
+      assert.equal((await m.get('r4/copy/sub/two', await b.stat('r4/copy/sub/two')))?.sha256, SHA_B);
+      assert.deepEqual((await m.get('r4/copy', await b.stat('r4/copy')))?.props, { '{urn:x}p': 'tree' });
+      assert.equal((await m.get('r4/src/one', await b.stat('r4/src/one')))?.sha256, SHA_A, 'source keeps its sidecar');
+
+      await b.move('r4/copy', 'r4/moved');
+      await m.move('r4/copy', 'r4/moved');
+      const moved = await b.stat('r4/moved/sub/two');
+      const got = await m.get('r4/moved/sub/two', moved);
+      if (moved.etag === two.etag) assert.equal(got?.sha256, SHA_B);
+      assert.equal(await m.get('r4/copy/sub/two', two), undefined, 'old location forgotten');
+
+      await b.remove('r4/moved', { recursive: true });
+      await m.remove('r4/moved');
+      const again = await put(b, 'r4/moved', '22');
+      assert.equal(await m.get('r4/moved', again), undefined);
+      await m.remove('r4/never-existed');
+    });
+
+    it('keeps every sidecar under the reserved folder', async () => {
+      const top: string[] = [];
+      for await (const e of b.list('')) top.push(e.path);
+      assert.ok(top.includes('.releasedav'));
+      assert.ok(top.every((p) => p === '.releasedav' || /^r\d/.test(p)), `only data folders besides: ${top.join(', ')}`);
+    });
+  });
+}
+
+metaCases('local', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'rdav-meta-'));
+  return { backend: createLocalBackend(root), cleanup: () => rm(root, { recursive: true, force: true }) };
+});
+
+const s3env = s3TestEnv();
+if (s3env) {
+  metaCases(`s3 (${s3env.kind})`, async () => {
+    const s3 = s3TestConfig();
+    const client = createS3Client(s3);
+    const backend = createS3Backend({ client, bucket: s3.bucket, prefix: uniquePrefix('meta'), s3, log: createLogger({ level: 'silent' }) });
+    return {
+      backend,
+      async cleanup() {
+        for await (const e of backend.list('')) await backend.remove(e.path, { recursive: true });
+        client.destroy();
+      },
+    };
+  });
+} else {
+  describe('meta store on s3', () => { it('runs against a test S3', { skip: skipUnlessS3() }, () => {}); });
+}
