@@ -1,6 +1,7 @@
 /** Metadata sidecars on a real local backend and, when the env says so, on the test S3. */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -8,9 +9,13 @@ import { after, before, describe, it } from 'node:test';
 import { createLocalBackend } from '../../src/backends/local.ts';
 import { createS3Client } from '../../src/backends/s3-client.ts';
 import { createS3Backend } from '../../src/backends/s3.ts';
+import { configSchema } from '../../src/config/schema.ts';
 import { createLogger } from '../../src/log.ts';
+import { isVfsError } from '../../src/vfs/errors.ts';
+import { hashExisting, writeWithMeta } from '../../src/vfs/files.ts';
+import { createMountTable } from '../../src/vfs/mount-table.ts';
 import { META_ROOT, createMetaStore, dirSidecar, fileSidecar, mirrorDir } from '../../src/vfs/meta-store.ts';
-import type { MetaStore } from '../../src/vfs/mount.ts';
+import type { MetaStore, Mount } from '../../src/vfs/mount.ts';
 import type { Backend } from '../../src/vfs/types.ts';
 import { s3TestConfig, s3TestEnv, skipUnlessS3, uniquePrefix } from '../helpers/s3env.ts';
 
@@ -144,3 +149,45 @@ if (s3env) {
 } else {
   describe('meta store on s3', () => { it('runs against a test S3', { skip: skipUnlessS3() }, () => {}); });
 }
+
+describe('writeWithMeta / hashExisting on a local mount', () => {
+  let root: string;
+  let mount: Mount;
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'rdav-files-'));
+    const cfg = configSchema.parse({ storage: { local: { root } }, categories: [{ slug: 'files', directory: 'files' }] });
+    mount = createMountTable(cfg, { log: createLogger({ level: 'silent' }) }).get('files')!;
+  });
+  after(() => rm(root, { recursive: true, force: true }));
+  const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+
+  it('records the SHA-256 computed while streaming, keeps dead props, clears the client mtime', async () => {
+    const seen: number[] = [];
+    const e1 = await writeWithMeta(mount, 'a.bin', Readable.from([Buffer.from('hello '), Buffer.from('world')]), { onChunk: (c) => seen.push(c.length) });
+    assert.deepEqual(seen, [6, 5], 'caller onChunk still called');
+    assert.equal((await mount.meta.get('a.bin', e1))?.sha256, sha('hello world'));
+    await mount.meta.put('a.bin', e1, { sha256: sha('hello world'), props: { '{urn:x}k': 'v' }, mtime: '2001-01-01T00:00:00.000Z' });
+    const e2 = await writeWithMeta(mount, 'a.bin', Readable.from([Buffer.from('second')]));
+    const m2 = await mount.meta.get('a.bin', e2);
+    assert.equal(m2?.sha256, sha('second'));
+    assert.deepEqual(m2?.props, { '{urn:x}k': 'v' });
+    assert.equal(m2?.mtime, undefined);
+    const e3 = await writeWithMeta(mount, 'a.bin', Readable.from([Buffer.from('third')]), { keepProps: false });
+    assert.equal((await mount.meta.get('a.bin', e3))?.props, undefined);
+  });
+
+  it('leaves no sidecar when the upload fails', async () => {
+    const body = new Readable({ read() { this.destroy(new Error('cut')); } });
+    await assert.rejects(writeWithMeta(mount, 'cut.bin', body));
+    assert.equal(await mount.meta.get('cut.bin', { path: 'cut.bin', kind: 'file', size: 0, mtime: new Date(), etag: '' }), undefined);
+  });
+
+  it('hashes a file that arrived another way, once', async () => {
+    await writeFile(join(root, 'files', 'outside.iso'), 'made outside');
+    const e = await mount.backend.stat('outside.iso');
+    assert.equal(await mount.meta.get('outside.iso', e), undefined);
+    assert.equal(await hashExisting(mount, 'outside.iso'), sha('made outside'));
+    assert.equal((await mount.meta.get('outside.iso', e))?.sha256, sha('made outside'));
+    await assert.rejects(hashExisting(mount, ''), (err: unknown) => isVfsError(err, 'EISDIR'));
+  });
+});
