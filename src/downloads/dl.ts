@@ -1,0 +1,141 @@
+/**
+ * GET|HEAD /dl/<category>/<release>/<file>: published? → access (public, Basic, dlid, signed
+ * link) → one log line and one metric per attempt → S3: 302 to a presigned URL; disk: a stream
+ * with Range, ETag, Last-Modified and conditional GET. The hot path reads only the catalog cache.
+ */
+import type { Context } from 'koa';
+import type { BasicVerifier } from '../auth/basic.ts';
+import type { Catalog, Item } from '../catalog/types.ts';
+import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
+import type { Mount, RuntimeState } from '../vfs/mount.ts';
+import { isVfsError, toHttpStatus } from '../vfs/errors.ts';
+import { decodeUrlPath } from '../vfs/path.ts';
+import { identify, mayDownload, type Identity } from './access.ts';
+import { deny, plain } from './deny.ts';
+import { contentDisposition, ifRangeHolds, notModified, parseRange } from './http-util.ts';
+import type { LinkSigner } from './links.ts';
+
+/** What the /dl route needs. */
+export interface DlDeps {
+  catalog: Catalog;
+  log: Logger;
+  metrics: Metrics;
+  verifier: BasicVerifier;
+  signer?: LinkSigner;
+}
+
+type Outcome = 'redirect' | 'stream' | 'notmodified' | 'denied' | 'notfound' | 'badrequest' | 'error';
+
+interface Attempt { category?: string; release?: string; file?: string; user?: string | null; via?: string; authorized: boolean }
+
+/** Handles one /dl request; never throws (every failure becomes a response and a log line). */
+export async function handleDownload(ctx: Context, state: RuntimeState, deps: DlDeps): Promise<void> {
+  const a: Attempt = { authorized: false };
+  const done = (outcome: Outcome) => {
+    deps.metrics.downloads.inc({ category: a.category ?? '-', outcome });
+    deps.log.info({
+      download: true, method: ctx.method, category: a.category, release: a.release, file: a.file,
+      user: a.user ?? null, via: a.via ?? 'anonymous', ip: ctx.ip, authorized: a.authorized, status: ctx.status,
+    }, 'download');
+  };
+  try {
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
+      ctx.set('Allow', 'GET, HEAD');
+      plain(ctx, 405, 'Method not allowed.');
+      return done('badrequest');
+    }
+    let path: string;
+    try {
+      path = decodeUrlPath(ctx.req.url ?? '/').path;
+    } catch {
+      plain(ctx, 400, 'Bad download path.');
+      return done('badrequest');
+    }
+    const segs = path.split('/');
+    [, a.category, a.release, a.file] = segs;
+    const mount = a.category !== undefined ? state.mounts.get(a.category) : undefined;
+    const release = segs.length === 4 && mount ? await deps.catalog.release(a.category!, a.release!) : undefined;
+    const item = release?.published ? release.items.find((i) => i.name === a.file) : undefined;
+    if (!mount || !item) {
+      plain(ctx, 404, 'No such download.');
+      return done('notfound');
+    }
+
+    const q = ctx.query;
+    const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+    if (q.sig !== undefined || q.expires !== undefined) {
+      const verdict = deps.signer ? deps.signer.verify(`/${path}`, one(q.expires), one(q.sig)) : 'bad';
+      a.via = 'link';
+      if (verdict !== 'ok') {
+        plain(ctx, 403, verdict === 'expired' ? 'This download link has expired.' : 'This download link is not valid.');
+        return done('denied');
+      }
+      a.user = 'signed-link';
+    } else {
+      const id: Identity = await identify(state.config, deps.verifier, ctx.get('Authorization') || undefined, one(q.dlid));
+      a.via = id.failed ? `${id.failed}-failed` : id.via;
+      a.user = id.principal?.name ?? null;
+      if (!mayDownload(id, mount.category)) {
+        deny(ctx, mount.category, id, state.config.auth.realm);
+        return done('denied');
+      }
+    }
+    a.authorized = true;
+
+    if (mount.backend.caps.presign && mount.backend.presignGet) {
+      const url = await mount.backend.presignGet(item.path, {
+        expiresIn: state.config.storage.s3?.presignSeconds ?? 60, filename: item.name,
+        method: ctx.method === 'HEAD' ? 'HEAD' : 'GET',
+      });
+      ctx.status = 302;
+      ctx.set('Location', url.href);
+      ctx.set('Cache-Control', 'no-store');
+      ctx.type = 'text/plain; charset=utf-8';
+      ctx.body = 'Redirecting to the file\n'; // a null body would turn the 302 into a 204
+      return done('redirect');
+    }
+    return done(await stream(ctx, mount, item));
+  } catch (err) {
+    const status = isVfsError(err, 'ENOENT') ? 404 : toHttpStatus(err);
+    deps.log.warn({ category: a.category, release: a.release, file: a.file, err: err instanceof Error ? err.message : String(err) }, 'download failed');
+    if (!ctx.headerSent) plain(ctx, status, status === 404 ? 'No such download.' : 'The download is not available right now.');
+    return done(status === 404 ? 'notfound' : 'error');
+  }
+}
+
+async function stream(ctx: Context, mount: Mount, item: Item): Promise<Outcome> {
+  const entry = await mount.backend.stat(item.path); // fresh: size and validators must match the bytes
+  const etag = entry.etag ? `"${entry.etag}"` : undefined;
+  ctx.set('Accept-Ranges', 'bytes');
+  if (etag) ctx.set('ETag', etag);
+  ctx.set('Last-Modified', entry.mtime.toUTCString());
+  ctx.set('Cache-Control', 'private, no-cache');
+  ctx.set('Content-Disposition', contentDisposition(item.name));
+  ctx.set('X-Content-Type-Options', 'nosniff');
+  const h = { ifNoneMatch: ctx.get('If-None-Match') || undefined, ifModifiedSince: ctx.get('If-Modified-Since') || undefined };
+  if (notModified(h, etag, entry.mtime)) {
+    ctx.status = 304;
+    return 'notmodified';
+  }
+  let range = parseRange(ctx.get('Range') || undefined, entry.size);
+  if (range && !ifRangeHolds(ctx.get('If-Range') || undefined, etag, entry.mtime)) range = undefined;
+  if (range === 'unsatisfiable') {
+    ctx.set('Content-Range', `bytes */${entry.size}`);
+    plain(ctx, 416, 'Range not satisfiable.');
+    return 'stream';
+  }
+  ctx.type = item.contentType ?? 'application/octet-stream';
+  const length = range ? range.end - range.start + 1 : entry.size;
+  ctx.status = range ? 206 : 200;
+  if (range) ctx.set('Content-Range', `bytes ${range.start}-${range.end}/${entry.size}`);
+  if (ctx.method === 'HEAD' || length === 0) {
+    ctx.set('Content-Length', String(length));
+    if (length === 0 && ctx.method !== 'HEAD') ctx.body = '';
+    return 'stream';
+  }
+  const body = await mount.backend.read(item.path, range ? { range: { start: range.start, end: range.end } } : {});
+  ctx.body = body;
+  ctx.length = length;
+  return 'stream';
+}

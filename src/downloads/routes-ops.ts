@@ -1,0 +1,44 @@
+/** Operations endpoints: /healthz (process up), /readyz (every mount's storage answers), /metrics. */
+import type { Context } from 'koa';
+import { isVfsError } from '../vfs/errors.ts';
+import type { RuntimeState } from '../vfs/mount.ts';
+import type { ServerParts } from './request-context.ts';
+
+/** `/healthz`. @throws never */
+export function healthz(ctx: Context): void {
+  ctx.status = 200;
+  ctx.type = 'text/plain; charset=utf-8';
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = 'ok\n';
+}
+
+async function reachable(state: RuntimeState, slug: string, timeoutMs: number): Promise<boolean> {
+  const m = state.mounts.get(slug)!;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((res) => { timer = setTimeout(() => res(false), timeoutMs); });
+  const probe = m.backend.stat('').then(() => true, (err) => isVfsError(err, 'ENOENT'));
+  try {
+    return await Promise.race([probe, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** `/readyz`: 200 when every category's storage answers a stat of its root in time, else 503 naming the failing ones. @throws never */
+export async function readyz(ctx: Context, state: RuntimeState, parts: ServerParts): Promise<void> {
+  const slugs = [...state.mounts.keys()];
+  const ok = await Promise.all(slugs.map((s) => reachable(state, s, parts.readyTimeoutMs)));
+  const failing = slugs.filter((_, i) => !ok[i]);
+  ctx.status = failing.length ? 503 : 200;
+  ctx.set('Cache-Control', 'no-store');
+  ctx.type = 'application/json; charset=utf-8';
+  ctx.body = JSON.stringify(failing.length ? { ready: false, failing } : { ready: true });
+  if (failing.length) parts.log.warn({ failing }, 'readyz: storage not reachable');
+}
+
+/** `/metrics` in the Prometheus text format. @throws never */
+export async function metrics(ctx: Context, parts: ServerParts): Promise<void> {
+  ctx.status = 200;
+  ctx.type = parts.metrics.registry.contentType;
+  ctx.body = await parts.metrics.registry.metrics();
+}

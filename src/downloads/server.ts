@@ -1,0 +1,141 @@
+/**
+ * The downloads listener (Koa): /dl links, pages, feeds, JSON API, /healthz, /readyz, /metrics.
+ * One error middleware maps every failure through toHttpStatus; stack traces never reach a visitor.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Koa, { type Context } from 'koa';
+import { BasicVerifier } from '../auth/basic.ts';
+import type { Catalog } from '../catalog/types.ts';
+import type { Logger } from '../log.ts';
+import { redactUrl } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
+import { VfsError, toHttpStatus } from '../vfs/errors.ts';
+import type { StateProvider } from '../vfs/mount.ts';
+import { decodeUrlPath } from '../vfs/path.ts';
+import { handleDownload } from './dl.ts';
+import type { LinkSigner } from './links.ts';
+import { errorPage } from './pages/views.ts';
+import { signerFor, type ServerParts } from './request-context.ts';
+import { serveApi } from './routes-api.ts';
+import { healthz, metrics, readyz } from './routes-ops.ts';
+import { notFoundPage, servePage } from './routes-pages.ts';
+
+/** Dependencies of {@link createDownloadsServer}. */
+export interface DownloadsDeps {
+  getState: StateProvider;
+  catalog: Catalog;
+  log: Logger;
+  metrics: Metrics;
+  /** Fixed link signer; default: built from config.links (per config, so SIGHUP rotates it). */
+  signer?: LinkSigner;
+  /** Shared Basic verifier (its success cache); default: a new one. */
+  verifier?: BasicVerifier;
+  /** Per-mount timeout of /readyz, ms (default 2000). */
+  readyTimeoutMs?: number;
+}
+
+/** The running downloads listener. */
+export interface DownloadsServer {
+  server: http.Server;
+  /** The request handler (tests may mount it on their own server). */
+  handler: http.RequestListener;
+  /** @throws the listen error (EADDRINUSE…) */
+  listen(port: number, host: string): Promise<AddressInfo>;
+  /** Stops accepting, ends idle keep-alive connections and waits for requests in flight. */
+  close(): Promise<void>;
+}
+
+const routeOf = (segs: string[]): string => {
+  switch (segs[0]) {
+    case 'dl': return 'dl';
+    case 'api': return 'api';
+    case 'healthz': case 'readyz': return 'health';
+    case 'metrics': return 'metrics';
+    default: return segs.length === 2 && segs[1] === 'feed.atom' ? 'feed' : 'page';
+  }
+};
+
+/** Builds the Koa app and its http.Server (not listening yet). @throws never */
+export function createDownloadsServer(deps: DownloadsDeps): DownloadsServer {
+  const parts: ServerParts = {
+    catalog: deps.catalog, log: deps.log, metrics: deps.metrics, signer: deps.signer,
+    verifier: deps.verifier ?? new BasicVerifier(), readyTimeoutMs: deps.readyTimeoutMs ?? 2000,
+  };
+  const app = new Koa();
+  app.silent = true;
+
+  app.use(async (ctx) => {
+    let route = 'other';
+    try {
+      const state = deps.getState();
+      app.proxy = state.config.downloads.trustProxy;
+      ctx.state.rdav = state;
+      if (ctx.path.startsWith('/dl/')) {
+        route = 'dl';
+        await handleDownload(ctx, state, { ...parts, signer: signerFor(parts, state.config) });
+        return;
+      }
+      let decoded;
+      try {
+        decoded = decodeUrlPath(ctx.req.url ?? '/');
+      } catch (err) {
+        throw err instanceof VfsError ? err : new VfsError('EINVAL', 'bad path');
+      }
+      const segs = decoded.path === '' ? [] : decoded.path.split('/');
+      route = routeOf(segs);
+      if (segs[0] === 'healthz' && segs.length === 1) return healthz(ctx);
+      if (segs[0] === 'readyz' && segs.length === 1) return await readyz(ctx, state, parts);
+      if (segs[0] === 'metrics' && segs.length === 1) return await metrics(ctx, parts);
+      if (segs[0] === 'api' && segs[1] === 'v1') return await serveApi(ctx, segs.slice(2), state, parts);
+      if (segs[0] === 'api' || segs[0] === 'dl') return notFoundPage(ctx);
+      return await servePage(ctx, segs, decoded.trailingSlash || segs.length === 0, state, parts);
+    } catch (err) {
+      errorResponse(ctx, err, deps.log);
+    } finally {
+      deps.metrics.httpRequests.inc({ route, status: String(ctx.status) });
+    }
+  });
+
+  const handler = app.callback() as http.RequestListener;
+  const server = http.createServer(handler);
+  server.headersTimeout = 30_000;
+  server.keepAliveTimeout = 10_000;
+
+  return {
+    server,
+    handler,
+    listen(port, host) {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve(server.address() as AddressInfo);
+        });
+      });
+    },
+    close() {
+      return new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+    },
+  };
+}
+
+function errorResponse(ctx: Context, err: unknown, log: Logger): void {
+  const status = toHttpStatus(err);
+  if (status >= 500) log.error({ err, url: redactUrl(ctx.originalUrl) }, 'downloads: request failed');
+  if (ctx.headerSent) {
+    ctx.res.destroy();
+    return;
+  }
+  ctx.status = status;
+  if (status === 404) {
+    ctx.type = 'text/html; charset=utf-8';
+    ctx.body = errorPage(404, 'Not found');
+    return;
+  }
+  ctx.type = 'text/plain; charset=utf-8';
+  ctx.body = err instanceof VfsError && status < 500 ? `${err.message}\n` : status === 502 || status === 504 ? 'The storage is not reachable right now.\n' : 'Internal error.\n';
+}
