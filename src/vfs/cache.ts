@@ -91,7 +91,7 @@ export function withCache(backend: Backend, o: CacheOptions): Backend {
     },
 
     async *list(p: string, lo?: ListOptions) {
-      const hit = cache.get(listKey(p));
+      const hit = lo?.fresh ? undefined : cache.get(listKey(p));
       if (hit && 'list' in hit) {
         count('hit');
         yield* hit.list;

@@ -50,7 +50,11 @@ export interface WriteOptions {
   onChunk?: (chunk: Buffer) => void;
 }
 
-export interface ListOptions { signal?: AbortSignal }
+export interface ListOptions {
+  signal?: AbortSignal;
+  /** Read the store itself, not a cached listing (the result still refreshes caches). Scanners use it. */
+  fresh?: boolean;
+}
 
 export interface PresignOptions {
   /** Lifetime in seconds (1..604800). */
