@@ -33,6 +33,8 @@ export function createS3Client(s3: S3Config): S3Client {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     maxAttempts: 3,
+    // The SDK would print retry notes to the console; failures reach us as errors anyway.
+    logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {} },
     requestHandler: {
       // A silent socket for this long fails the call; a long transfer that keeps moving does not.
       requestTimeout: timeoutMs,

@@ -60,12 +60,13 @@ export interface UploadTarget {
 }
 
 /**
- * Streams `body` into `key`; resolves once S3 has the whole object.
+ * Streams `body` into `key`; resolves once S3 has the whole object, with the ETag when the
+ * store returned a usable one (a single PUT), undefined after a multipart upload (RGW answers "").
  * `what` labels errors (the VFS path, never a secret).
  * @throws VfsError EPRECOND (ifMatch/ifNoneMatch), EACCES, ENOTSUP (ACL refused), EIO (body error,
  *   abort, store failure), EINVAL (declared size does not match the body)
  */
-export async function uploadObject(t: UploadTarget, key: string, body: Readable, o: WriteOptions, what: string): Promise<void> {
+export async function uploadObject(t: UploadTarget, key: string, body: Readable, o: WriteOptions, what: string): Promise<{ etag?: string } | undefined> {
   const ac = new AbortController();
   const meter = meterBody(body, o, ac);
   const onAbort = () => meter.destroy(new VfsError('EIO', 'upload aborted'));
@@ -80,11 +81,12 @@ export async function uploadObject(t: UploadTarget, key: string, body: Readable,
   const params = { Bucket: t.bucket, Key: key, ContentType: o.contentType, ...(acl ? { ACL: acl } : {}), ...conditions };
   try {
     if (o.size !== undefined && o.size <= t.limits.singlePutMaxBytes) {
-      await s3Call(t.count, 'PutObject', what, () =>
+      const res = await s3Call(t.count, 'PutObject', what, () =>
         t.client.send(new PutObjectCommand({ ...params, Body: meter, ContentLength: o.size }), { abortSignal: ac.signal }));
-    } else {
-      await multipartUpload(t, key, meter, params, o.size, what);
+      return { etag: res.ETag?.replace(/^"|"$/g, '') };
     }
+    await multipartUpload(t, key, meter, params, o.size, what);
+    return undefined;
   } catch (err) {
     const failure = meter.failure ?? aclError(err, t.s3) ?? toVfsError(err, `upload ${what}`);
     body.unpipe();

@@ -225,7 +225,8 @@ export function createS3Backend(o: S3BackendOptions): Backend {
       if (path === '') throw new VfsError('EISDIR', 'the root is a folder');
       const [, dir] = await Promise.all([requireParent(path), isDir(path)]);
       if (dir) throw new VfsError('EISDIR', `${q(path)} is a folder`);
-      await uploadObject(target, keyOf(path), body, wo, q(path));
+      const put = await uploadObject(target, keyOf(path), body, wo, q(path));
+      if (put?.etag) return { path, kind: 'file', size: wo.size!, mtime: new Date(), etag: put.etag, contentType: wo.contentType };
       // CompleteMultipartUpload on RGW returns an empty ETag: HEAD gives the real one (and the mtime).
       return backend.stat(path);
     },
