@@ -8,9 +8,14 @@ import type { Config } from './config/schema.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { createStateHolder, type StateHolder } from './state.ts';
-import type { ChangeBus, RuntimeState } from './vfs/mount.ts';
+import type { ChangeBus } from './vfs/mount.ts';
+import { hashExisting } from './vfs/files.ts';
+import { createLockStore } from './webdav/locks/lock-store.ts';
+import { createCatalog } from './catalog/catalog.ts';
+import { createBleedingEdgeScanner } from './catalog/bleeding-edge/index.ts';
 import { ensureDataDirs } from './lifecycle/data-dirs.ts';
 import { restartOnlyChanges } from './lifecycle/reload-plan.ts';
+import { buildRuntimeState, type S3Handle } from './lifecycle/runtime-state.ts';
 
 /** Options for tests and the CLI. */
 export interface AppOptions {
@@ -18,8 +23,6 @@ export interface AppOptions {
   logDestination?: NodeJS.WritableStream;
   /** Use this logger instead of creating one. */
   log?: Logger;
-  /** Folder relative paths resolve against (default process.cwd()). */
-  cwd?: string;
 }
 
 /** A running daemon. */
@@ -29,7 +32,7 @@ export interface App {
   readonly state: StateHolder;
   /**
    * Applies a new, already validated config to new requests; transfers in flight keep the old mounts.
-   * @throws Error when the new state cannot be built (e.g. a data folder cannot be created); the old state stays.
+   * @throws ConfigError / Error when the new state cannot be built; the old state then stays.
    */
   reload(next: Config): Promise<void>;
   /**
@@ -40,41 +43,57 @@ export interface App {
 }
 
 /**
- * Builds and starts the daemon.
- * @throws StorageCheckError when the S3 bucket check fails; listen errors (EADDRINUSE, EACCES) as thrown by node;
- *   Error for data folders that cannot be created.
+ * Builds and starts the daemon. Relative paths resolve against the process's working directory.
+ * @throws ConfigError (mounts), StorageCheckError (S3 bucket check), listen errors (EADDRINUSE, EACCES) as node throws them
  */
 export async function startApp(config: Config, opts: AppOptions = {}): Promise<App> {
   const log = opts.log ?? createLogger({ level: config.logging.level, pretty: config.logging.pretty, destination: opts.logDestination });
   const metrics = createMetrics();
-  const cwd = opts.cwd ?? process.cwd();
   const bus: ChangeBus = new EventEmitter();
   bus.setMaxListeners(50);
 
-  const created = await ensureDataDirs(config, cwd);
+  const created = await ensureDataDirs(config);
   if (created.length > 0) log.info({ folders: created }, 'created data folders');
 
-  const buildState = async (cfg: Config): Promise<RuntimeState> => ({ config: cfg, mounts: new Map() });
-  const state = createStateHolder(await buildState(config));
+  const first = buildRuntimeState(config, { log, metrics });
+  let s3: S3Handle | undefined = first.s3;
+  const state = createStateHolder(first.state);
+  const getState = state.get;
 
-  log.info({ categories: config.categories.map((c) => c.slug) }, 'releasedav started');
+  const locks = createLockStore({ onChange: (n) => metrics.locksHeld.set(n) });
+  const catalog = createCatalog({
+    getState, bus, metrics, log: log.child({ component: 'catalog' }),
+    hashFile: (mount, entry, signal) => hashExisting(mount, entry.path, { signal }),
+  });
+  const scanner = createBleedingEdgeScanner({
+    getState, bus, locks, metrics, log: log.child({ component: 'bleeding-edge' }),
+    onPublished: (category) => catalog.invalidate(category),
+  });
+  scanner.start();
+
+  log.info({ categories: [...first.state.mounts.values()].map((m) => `${m.category.slug}=${m.backend.description}`) }, 'releasedav started');
 
   let stopping: Promise<void> | undefined;
   return {
     log, metrics, state,
     async reload(next) {
-      const prev = state.get().config;
-      await ensureDataDirs(next, cwd);
-      const nextState = await buildState(next);
-      state.swap(nextState);
+      const prev = getState().config;
+      await ensureDataDirs(next);
+      const built = buildRuntimeState(next, { log, metrics, previous: s3 });
+      const reusedS3 = built.s3 !== undefined && built.s3 === s3;
+      state.swap(built.state);
+      s3 = built.s3;
+      catalog.invalidate();
       log.level = next.logging.level;
       const restart = restartOnlyChanges(prev, next);
-      if (restart.length > 0) log.warn({ settings: restart }, 'config reloaded; these settings take effect only after a restart');
-      log.info({ generation: state.generation, categories: next.categories.map((c) => c.slug) }, 'config reloaded');
+      if (restart.length > 0) log.warn({ settings: restart }, 'these settings take effect only after a restart');
+      log.info({ generation: state.generation, categories: next.categories.map((c) => c.slug), reusedS3Client: reusedS3 }, 'config reloaded');
     },
     shutdown() {
       stopping ??= (async () => {
         log.info('shutting down');
+        await scanner.stop();
+        await catalog.close();
         log.info('stopped');
       })();
       return stopping;

@@ -2,13 +2,14 @@
  * Creates the local storage root and local category folders on first start (`./data/...`).
  */
 import { mkdir } from 'node:fs/promises';
-import { isAbsolute, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Config } from '../config/schema.ts';
+import { resolveLocation } from '../vfs/mount-table.ts';
 
-/** Absolute folder of a local category, or undefined for an s3:// category. @throws never */
+/** Absolute folder of a local category, or undefined for an s3:// category. @throws ConfigError for a bad s3 prefix */
 export function localCategoryDir(cfg: Config, directory: string, cwd = process.cwd()): string | undefined {
-  if (/^s3:\/\//i.test(directory)) return undefined;
-  return isAbsolute(directory) ? directory : resolve(cwd, cfg.storage.local.root, directory);
+  const loc = resolveLocation(directory, cfg.storage.local.root, cwd);
+  return loc.kind === 'local' ? loc.path : undefined;
 }
 
 /**
