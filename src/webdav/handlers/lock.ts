@@ -14,9 +14,9 @@ import { sendError, sendXml } from '../xml/multistatus.ts';
 function hrefOf(ctx: DavContext) {
   return (l: DavLock) => {
     if (l.path === ctx.target.path) return ctx.target.href;
-    const href = lockRootHref(l);
-    // A lock root above the request URL is a collection.
-    return isWithin(l.path, ctx.target.path) ? href + '/' : href;
+    // The core server's context carries the public URL path prefix; a lock root above the request URL is a collection.
+    const prefix = (ctx as DavContext & { prefix?: unknown }).prefix;
+    return lockRootHref(l, typeof prefix === 'string' ? prefix : '', isWithin(l.path, ctx.target.path));
   };
 }
 

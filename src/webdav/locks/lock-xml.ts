@@ -11,9 +11,12 @@ export const SUPPORTED_LOCK_XML =
   '<D:lockentry><D:lockscope><D:exclusive/></D:lockscope><D:locktype><D:write/></D:locktype></D:lockentry>' +
   '<D:lockentry><D:lockscope><D:shared/></D:lockscope><D:locktype><D:write/></D:locktype></D:lockentry>';
 
-/** Path-absolute href of a lock root as `/category/path` (for collections the caller may add "/"). @throws never */
-export function lockRootHref(lock: DavLock): string {
-  return '/' + encodeUrlPath(joinPath(lock.category, lock.path));
+/**
+ * Path-absolute href of a lock root: `prefix` (public URL path, "" by default) + `/category/path`,
+ * with a trailing "/" when `isDir`. @throws never
+ */
+export function lockRootHref(lock: DavLock, prefix = '', isDir = false): string {
+  return `${prefix}/${encodeUrlPath(joinPath(lock.category, lock.path))}${isDir || lock.path === '' ? '/' : ''}`;
 }
 
 /**
