@@ -1,0 +1,85 @@
+/**
+ * Who is calling: Basic (TLS or not) or Digest credentials checked against the configured users,
+ * with per-IP brute-force protection. Anonymous callers are `null`; whether they may proceed is
+ * the permission check's business.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.ts';
+import type { Metrics } from '../metrics.ts';
+import { BasicVerifier, parseBasic } from '../auth/basic.ts';
+import { DigestVerifier, parseDigest } from '../auth/digest.ts';
+import { BruteForceGuard } from '../auth/brute-force.ts';
+import { principalOf } from '../auth/permissions.ts';
+import type { DavUser } from './context.ts';
+import { DavHttpError } from './http-error.ts';
+
+/** Client address: the socket's, or the first X-Forwarded-For hop when trustProxy. @throws never */
+export function clientIp(req: IncomingMessage, trustProxy: boolean): string {
+  if (trustProxy) {
+    const f = req.headers['x-forwarded-for'];
+    const v = (Array.isArray(f) ? f[0] : f)?.split(',')[0]?.trim();
+    if (v) return v;
+  }
+  return req.socket.remoteAddress ?? 'unknown';
+}
+
+/** Authentication state shared by every request of one server. */
+export class Authenticator {
+  readonly basic = new BasicVerifier();
+  readonly digest = new DigestVerifier();
+  readonly guard = new BruteForceGuard();
+  constructor(private readonly log: Logger, private readonly metrics: Metrics) {}
+
+  /** `WWW-Authenticate` values: Digest when some user has an HA1, always Basic. @throws never */
+  challenges(config: Config, stale = false): string[] {
+    const realm = config.auth.realm;
+    const out: string[] = [];
+    if (Object.values(config.auth.users).some((u) => u.digestHa1)) out.push(this.digest.challenge(realm, stale));
+    out.push(`Basic realm="${realm.replace(/["\\]/g, '')}", charset="UTF-8"`);
+    return out;
+  }
+
+  /** A 401 carrying the challenges. @throws never */
+  unauthorized(config: Config, stale = false): DavHttpError {
+    return new DavHttpError(401, 'authentication required', { headers: { 'WWW-Authenticate': this.challenges(config, stale) } });
+  }
+
+  /**
+   * The caller's identity. No Authorization header → null (anonymous).
+   * @throws DavHttpError 429 (IP locked out), 401 (credentials given but wrong, or a stale nonce)
+   */
+  async authenticate(req: IncomingMessage, config: Config): Promise<DavUser | null> {
+    const ip = clientIp(req, config.webdav.trustProxy);
+    const wait = this.guard.retryAfter(ip);
+    if (wait > 0) throw new DavHttpError(429, 'too many failed logins', { headers: { 'Retry-After': String(wait) } });
+    const header = req.headers.authorization;
+    if (!header) return null;
+    const users = config.auth.users;
+    let name: string | null = null;
+    let claimed = '';
+    if (/^Basic\s/i.test(header)) {
+      const creds = parseBasic(header);
+      claimed = creds?.user ?? '';
+      if (creds) name = await this.basic.verify(creds, users);
+    } else if (/^Digest\s/i.test(header)) {
+      const creds = parseDigest(header);
+      claimed = creds?.username ?? '';
+      if (creds) {
+        const r = this.digest.verify(creds, req.method ?? 'GET', req.url ?? '/', config.auth.realm, users);
+        if (r.ok) name = r.user;
+        else if (r.stale) throw this.unauthorized(config, true);
+      }
+    }
+    const who = name ? principalOf(config, name) : null;
+    if (!who) {
+      this.metrics.authFailures.inc({ listener: 'webdav' });
+      const lockedOut = this.guard.fail(ip, config.auth.bruteForce);
+      this.log.warn({ user: claimed.slice(0, 128), ip, scheme: header.split(/\s/)[0]?.slice(0, 16) }, 'webdav login failed');
+      if (lockedOut) this.log.warn({ ip, seconds: config.auth.bruteForce.lockoutSeconds }, 'webdav: too many failed logins, address locked out');
+      throw this.unauthorized(config);
+    }
+    this.guard.succeed(ip);
+    return { name: who.name, groups: [...who.groups], admin: who.admin };
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * One request from arrival to log line: builds the context, runs the pre-filter, dispatches,
+ * maps every error to exactly one answer (or a destroyed socket once headers are out), and
+ * records the log line and metrics.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { Metrics } from '../metrics.ts';
+import type { ChangeBus, StateProvider } from '../vfs/mount.ts';
+import type { DavTarget, LockStore } from './context.ts';
+import type { CoreContext } from './core-context.ts';
+import type { Lookup } from './lookup.ts';
+import type { Authenticator } from './authenticate.ts';
+import { clientIp } from './authenticate.ts';
+import { parseXml } from './xml/parse.ts';
+import { readCappedBody } from './body.ts';
+import { publicPrefix, requestPath, resolveDestination, resolvePath } from './target.ts';
+import { userCan } from './access.ts';
+import { METHODS } from './dispatch.ts';
+import { checkBodyCap, checkRequest, targetError } from './prefilter.ts';
+import { sendError, sendStatus } from './respond.ts';
+import { DavHttpError, statusOf } from './http-error.ts';
+import { isVfsError } from '../vfs/errors.ts';
+
+/** Everything one server shares between requests. */
+export interface SharedDeps {
+  getState: StateProvider; locks: LockStore; bus: ChangeBus; log: Logger; metrics: Metrics;
+  lookup: Lookup; auth: Authenticator;
+}
+
+const ROOT: DavTarget = { path: '', trailingSlash: true, href: '/' };
+
+/** Serves one request. @throws never in practice (the caller still guards) */
+export async function serveRequest(d: SharedDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const started = process.hrtime.bigint();
+  const socket = req.socket;
+  const read0 = socket.bytesRead;
+  const written0 = socket.bytesWritten;
+  const method = (req.method ?? 'GET').toUpperCase();
+  const rawPath = requestPath(req.url);
+  const logPath = rawPath.split('?')[0]!.slice(0, 1024);
+  const state = d.getState();
+  const ac = new AbortController();
+  res.on('close', () => { if (!res.writableFinished) ac.abort(); });
+  let userName = '';
+
+  res.on('close', () => {
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    const bytesIn = Math.max(0, socket.bytesRead - read0);
+    const bytesOut = Math.max(0, socket.bytesWritten - written0);
+    const status = res.writableFinished ? res.statusCode : 499;
+    d.metrics.davRequests.inc({ method: METHODS.has(method) ? method : 'OTHER', status: String(status) });
+    d.metrics.bytesIn.inc({ listener: 'webdav' }, bytesIn);
+    d.metrics.bytesOut.inc({ listener: 'webdav' }, bytesOut);
+    d.log.info({ method: method.slice(0, 32), path: logPath, status, bytesIn, bytesOut, ms: Math.round(ms * 10) / 10, user: userName || undefined, ip: clientIp(req, state.config.webdav.trustProxy) }, 'webdav request');
+  });
+
+  const ctx: CoreContext = {
+    req, res, state, user: null, target: ROOT, submittedTokens: [],
+    locks: d.locks, bus: d.bus, log: d.log, lookup: d.lookup, metrics: d.metrics,
+    prefix: publicPrefix(state.config), signal: ac.signal,
+    can: (slug, action) => userCan(state.config, ctx.user, slug, action),
+    resolveDestination: (value) => resolveDestination(req, state, value),
+    readXml: async () => {
+      const body = await readCappedBody(req, state.config.webdav.maxXmlBodyBytes);
+      if (body.length === 0) return null;
+      return parseXml(body.toString('utf8'));
+    },
+  };
+
+  try {
+    const handler = METHODS.get(method);
+    if (!handler) throw new DavHttpError(501, 'method not implemented');
+    let targetFailure: unknown;
+    try {
+      ctx.target = resolvePath(state, rawPath);
+    } catch (e) {
+      if (!isVfsError(e, 'ENOENT')) throw e;
+      targetFailure = targetError(e, method);
+    }
+    checkBodyCap(ctx, method);
+    ctx.user = await d.auth.authenticate(req, state.config);
+    userName = ctx.user?.name ?? '';
+    if (targetFailure) {
+      if (!ctx.user) throw d.auth.unauthorized(state.config);
+      throw targetFailure;
+    }
+    await checkRequest(ctx, method, d.auth);
+    await handler(ctx);
+    if (!res.headersSent && !res.writableEnded) {
+      d.log.error({ method, path: logPath }, 'webdav: handler returned without answering');
+      sendStatus(res, 500);
+    }
+  } catch (e) {
+    fail(d, ctx, e);
+  }
+}
+
+/** Answers an error once; after headers went out, cuts the connection instead. */
+function fail(d: SharedDeps, ctx: CoreContext, e: unknown): void {
+  const { req, res } = ctx;
+  const status = statusOf(e);
+  if (status >= 500) d.log.error({ err: e, method: req.method, path: requestPath(req.url).split('?')[0] }, 'webdav: request failed');
+  else d.log.debug({ err: e }, 'webdav: request refused');
+  if (res.headersSent || res.writableEnded) {
+    if (!res.writableEnded) res.destroy();
+    return;
+  }
+  // A body we never read: close the connection rather than reading (maybe gigabytes of) it.
+  if (!req.complete && (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0' || req.headers['transfer-encoding'] !== undefined)) {
+    res.setHeader('Connection', 'close');
+  }
+  sendError(res, e);
+}

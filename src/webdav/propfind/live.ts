@@ -1,0 +1,56 @@
+/**
+ * Live properties of a resource as complete XML elements (the enclosing document declares `D:`).
+ * `undefined` = the property does not apply to this resource (answered 404).
+ */
+import { escapeXml } from '../xml/write.ts';
+import { lockDiscoveryXml, SUPPORTED_LOCK_XML } from '../locks/lock-xml.ts';
+import type { DavLock } from '../context.ts';
+import type { FileMeta } from '../../vfs/mount.ts';
+import type { Entry } from '../../vfs/types.ts';
+import { etagOf } from '../conditional.ts';
+import { contentTypeFor } from '../mime.ts';
+
+/** DAV: live properties in the order allprop lists them (quota ones only when asked, RFC 4331). */
+export const ALLPROP_LIVE = ['creationdate', 'displayname', 'getcontentlength', 'getcontenttype', 'getetag', 'getlastmodified', 'resourcetype', 'supportedlock', 'lockdiscovery'] as const;
+/** Every DAV: live property we compute. */
+export const LIVE_DAV: ReadonlySet<string> = new Set([...ALLPROP_LIVE, 'quota-available-bytes', 'quota-used-bytes']);
+
+/** Everything needed to render the live properties of one resource. */
+export interface ResourceInfo {
+  entry: Entry;
+  name: string;
+  meta?: FileMeta;
+  locks: DavLock[];
+  lockHref: (l: DavLock) => string;
+  quota?: { used?: number; available?: number };
+}
+
+/** The client-visible modification time: the sidecar's client mtime wins. @throws never */
+export function effectiveMtime(r: Pick<ResourceInfo, 'entry' | 'meta'>): Date {
+  if (r.meta?.mtime) {
+    const d = new Date(r.meta.mtime);
+    if (!Number.isNaN(d.getTime())) return d;
+  }
+  return r.entry.mtime;
+}
+
+const el = (local: string, inner: string) => (inner === '' ? `<D:${local}/>` : `<D:${local}>${inner}</D:${local}>`);
+
+/** Renders DAV:`local` for `r`, or undefined when it does not apply. @throws never */
+export function liveProp(local: string, r: ResourceInfo): string | undefined {
+  const dir = r.entry.kind === 'dir';
+  switch (local) {
+    case 'creationdate': return el(local, effectiveMtime(r).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+    case 'displayname': return el(local, escapeXml(r.name));
+    case 'getcontentlength': return dir ? undefined : el(local, String(r.entry.size));
+    case 'getcontenttype': return dir ? undefined : el(local, escapeXml(r.entry.contentType && r.entry.contentType !== 'application/octet-stream' ? r.entry.contentType : contentTypeFor(r.name)));
+    case 'getetag': { const t = etagOf(r.entry); return t ? el(local, escapeXml(t)) : undefined; }
+    case 'getlastmodified': return el(local, effectiveMtime(r).toUTCString());
+    case 'resourcetype': return el(local, dir ? '<D:collection/>' : '');
+    case 'supportedlock': return el(local, SUPPORTED_LOCK_XML);
+    case 'lockdiscovery': return el(local, lockDiscoveryXml(r.locks, r.lockHref));
+    case 'quota-available-bytes': return dir && r.quota?.available !== undefined ? el(local, String(r.quota.available)) : undefined;
+    case 'quota-used-bytes': return dir && r.quota?.used !== undefined ? el(local, String(r.quota.used)) : undefined;
+    default: return undefined;
+  }
+}

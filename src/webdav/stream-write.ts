@@ -1,0 +1,22 @@
+/** Writing a streamed response body with backpressure, stopping when the client is gone. */
+import { once } from 'node:events';
+import type { CoreContext } from './core-context.ts';
+
+/**
+ * Writes `s` and waits for `drain` when the socket buffer is full.
+ * @throws Error('client went away') once the client disconnected (the caller stops producing)
+ */
+export async function writeChunk(ctx: Pick<CoreContext, 'res' | 'signal'>, s: string): Promise<void> {
+  if (ctx.signal.aborted || ctx.res.destroyed) throw new Error('client went away');
+  if (ctx.res.write(s)) return;
+  const ac = new AbortController();
+  const onAbort = () => ac.abort();
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    await once(ctx.res, 'drain', { signal: ac.signal });
+  } catch {
+    throw new Error('client went away');
+  } finally {
+    ctx.signal.removeEventListener('abort', onAbort);
+  }
+}
