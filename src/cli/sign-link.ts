@@ -1,11 +1,45 @@
 /**
  * `releasedav sign-link <category>/<release>/<file> --ttl 30d`: prints an absolute signed /dl link.
  */
-import type { ParsedArgs } from './args.ts';
-import { UsageError, type ExitCode } from './exit-codes.ts';
+import { DEFAULT_CONFIG_PATH, loadConfigFile } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
+import { createLinkSigner } from '../downloads/links.ts';
+import { parseDuration, type ParsedArgs } from './args.ts';
+import { EXIT, UsageError, type ExitCode } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
 
-/** @throws UsageError until the link signer (src/downloads/links.ts) is available */
-export async function signLinkCommand(_args: ParsedArgs, _io: CliIo): Promise<ExitCode> {
-  throw new UsageError('sign-link: not available in this build yet');
+/** Base URL of the downloads listener: downloads.publicUrl, else http(s)://host:port/. @throws never */
+export function downloadsBaseUrl(cfg: Config): URL {
+  const d = cfg.downloads;
+  if (d.publicUrl) return new URL(d.publicUrl.endsWith('/') ? d.publicUrl : `${d.publicUrl}/`);
+  const host = d.host.includes(':') ? `[${d.host}]` : d.host;
+  return new URL(`${d.tls ? 'https' : 'http'}://${host}:${d.port}/`);
+}
+
+/** @throws UsageError (bad path or ttl, no links.secret), ConfigError */
+export async function signLinkCommand(args: ParsedArgs, io: CliIo): Promise<ExitCode> {
+  const target = args.positionals[0];
+  if (!target) throw new UsageError('sign-link: which file? give <category>/<release>/<file>');
+  if (!args.ttl) throw new UsageError('sign-link: --ttl is required (e.g. --ttl 30d)');
+  const segments = target.replace(/^\/+/, '').replace(/^dl\//, '').split('/');
+  if (segments.length !== 3 || segments.some((s) => s === '' || s === '.' || s === '..')) {
+    throw new UsageError(`sign-link: "${target}" is not <category>/<release>/<file>`);
+  }
+  const ttl = parseDuration(args.ttl);
+  const file = args.config ?? DEFAULT_CONFIG_PATH;
+  const { config } = loadConfigFile(file);
+  const [category, release, name] = segments as [string, string, string];
+  if (!config.categories.some((c) => c.slug === category)) {
+    throw new UsageError(`sign-link: no category "${category}" in ${file} (categories: ${config.categories.map((c) => c.slug).join(', ')})`);
+  }
+  if (!config.links.secret) throw new UsageError(`sign-link: links.secret is not set in ${file}; signed links need it`);
+  const maxTtl = Math.floor(config.links.maxTtlDays * 86400);
+  if (ttl > maxTtl) throw new UsageError(`sign-link: --ttl ${args.ttl} is longer than links.maxTtlDays (${config.links.maxTtlDays} days)`);
+  const signer = createLinkSigner({ secret: config.links.secret, previous: config.links.previousSecrets, maxTtlSeconds: maxTtl });
+  const path = `/dl/${category}/${release}/${name}`;
+  const { query, expires } = signer.sign(path, ttl);
+  const url = new URL(`dl/${[category, release, name].map(encodeURIComponent).join('/')}?${query}`, downloadsBaseUrl(config));
+  io.stdout.write(`${url.href}\n`);
+  io.stderr.write(`valid until ${new Date(expires * 1000).toISOString()}\n`);
+  return EXIT.OK;
 }
