@@ -7,11 +7,12 @@ import type { Mount } from '../vfs/mount.ts';
 import type { Entry } from '../vfs/types.ts';
 import { isVfsError } from '../vfs/errors.ts';
 import { baseName } from '../vfs/path.ts';
-import { isChangelogName, isItemName, RELEASE_YAML } from './item-names.ts';
+import { isChangelogName, isHiddenName, isItemName, RELEASE_YAML } from './item-names.ts';
 import { guessMaturity } from './maturity.ts';
 import { readSmallText } from './read-text.ts';
 import { parseReleaseYaml, RELEASE_YAML_MAX_BYTES, type ReleaseYaml } from './release-yaml.ts';
-import type { Item, Maturity, Release } from './types.ts';
+import type { CategoryRules } from './category-rules.ts';
+import type { Item, Release } from './types.ts';
 
 /** Largest CHANGELOG read, bytes. */
 const CHANGELOG_MAX_BYTES = 1024 * 1024;
@@ -28,10 +29,6 @@ export interface BuiltRelease {
   itemKeys: Map<string, string>;
 }
 
-/** Hooks that differ per category type (bleeding-edge supplies its own maturity rule). */
-export interface ReleaseRules {
-  maturityFromName(name: string): Maturity;
-}
 
 /** Inputs of {@link buildRelease}. */
 export interface BuildReleaseInput {
@@ -40,7 +37,7 @@ export interface BuildReleaseInput {
   /** The release folder's entry (from listing the category root). */
   folder: Entry;
   previous?: BuiltRelease;
-  rules: ReleaseRules;
+  rules: CategoryRules;
   log: Logger;
   /** Called for files whose SHA-256 is unknown, so a background job hashes them. */
   needsHash(slug: string, entry: Entry): void;
@@ -107,17 +104,24 @@ export async function buildRelease(inp: BuildReleaseInput): Promise<BuiltRelease
   items.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
   const y = out.yaml;
-  const newest = items.reduce((t, i) => Math.max(t, i.mtime.getTime()), 0);
+  // Normal releases date by their newest item; bleeding-edge ones by the first-seen file (as the
+  // scanner does: every non-hidden file counts, CHANGELOG included), and settle on any change.
+  const times = files.filter((f) => !isHiddenName(baseName(f.path))).map((f) => f.mtime.getTime());
+  const newest = times.length ? Math.max(...times) : 0;
+  const newestItem = items.reduce((t, i) => Math.max(t, i.mtime.getTime()), 0);
+  const dated = inp.rules.dateFrom === 'oldest' ? (times.length ? Math.min(...times) : 0) : newestItem;
+  const settle = inp.rules.settleSeconds;
   out.release = {
     category: slug,
     version,
     title: y?.title,
     maturity: y?.maturity ?? inp.rules.maturityFromName(version),
-    date: y?.date ?? new Date(newest || folder.mtime.getTime()),
+    date: y?.date ?? new Date(dated || folder.mtime.getTime()),
     published: y?.published ?? true,
     notesMarkdown: y?.notes,
     items,
   };
+  if (settle !== undefined && newest + settle * 1000 > Date.now()) out.release.settling = true;
   return out;
 }
 

@@ -1,4 +1,5 @@
 /** JSON API (/api/v1): categories, releases, the "latest" update stream, and minting signed links. */
+import { isVisible } from '../catalog/visible.ts';
 import type { CategoryConfig } from '../config/schema.ts';
 import type { Release, Maturity } from '../catalog/types.ts';
 import { MATURITIES } from '../catalog/types.ts';
@@ -35,5 +36,5 @@ export function parseMaturity(v: string | undefined): Maturity | undefined {
 
 /** The newest published release at least as mature as `min`. @throws never */
 export function latest(releases: Release[], min: Maturity): Release | undefined {
-  return releases.find((r) => r.published && atLeast(r.maturity, min));
+  return releases.find((r) => isVisible(r) && atLeast(r.maturity, min));
 }

@@ -3,6 +3,7 @@
  * link) → one log line and one metric per attempt → S3: 302 to a presigned URL; disk: a stream
  * with Range, ETag, Last-Modified and conditional GET. The hot path reads only the catalog cache.
  */
+import { isVisible } from '../catalog/visible.ts';
 import type { Context } from 'koa';
 import type { BasicVerifier } from '../auth/basic.ts';
 import type { Catalog, Item } from '../catalog/types.ts';
@@ -56,7 +57,7 @@ export async function handleDownload(ctx: Context, state: RuntimeState, deps: Dl
     [, a.category, a.release, a.file] = segs;
     const mount = a.category !== undefined ? state.mounts.get(a.category) : undefined;
     const release = segs.length === 4 && mount ? await deps.catalog.release(a.category!, a.release!) : undefined;
-    const item = release?.published ? release.items.find((i) => i.name === a.file) : undefined;
+    const item = release && isVisible(release) ? release.items.find((i) => i.name === a.file) : undefined;
     if (!mount || !item) {
       plain(ctx, 404, 'No such download.');
       return done('notfound');

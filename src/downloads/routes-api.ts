@@ -1,4 +1,5 @@
 /** /api/v1 routes: categories, releases, latest (update stream), POST links (admins mint signed links). */
+import { isVisible } from '../catalog/visible.ts';
 import type { Context } from 'koa';
 import { parseBasic } from '../auth/basic.ts';
 import { principalOf } from '../auth/permissions.ts';
@@ -39,7 +40,7 @@ export async function serveApi(ctx: Context, rest: string[], state: RuntimeState
     if (!id.principal) ctx.set('WWW-Authenticate', `Basic realm="${state.config.auth.realm.replace(/["\\]/g, '')}", charset="UTF-8"`);
     return json(ctx, id.principal ? 403 : 401, { error: 'access denied' });
   }
-  const releases = ((await parts.catalog.releases(mount.category.slug)) ?? []).filter((r) => r.published);
+  const releases = ((await parts.catalog.releases(mount.category.slug)) ?? []).filter(isVisible);
   if (rest[2] === 'releases') {
     return json(ctx, 200, { category: mount.category.slug, releases: releases.map((r) => releaseJson(r, base, id.dlid)) });
   }
@@ -87,7 +88,7 @@ async function mintLink(ctx: Context, state: RuntimeState, parts: ServerParts): 
     const segs = path.split('/');
     if (segs.length !== 3) throw new VfsError('EINVAL', 'path must be <category>/<release>/<file>');
     const rel = state.mounts.has(segs[0]!) ? await parts.catalog.release(segs[0]!, segs[1]!) : undefined;
-    if (!rel?.items.some((i) => i.name === segs[2])) throw new VfsError('ENOENT', 'no such file');
+    if (!rel || !isVisible(rel) || !rel.items.some((i) => i.name === segs[2])) throw new VfsError('ENOENT', 'no such file');
     const ttl = typeof body.ttl === 'number' ? body.ttl : typeof body.ttl === 'string' ? parseTtl(body.ttl) : 86400;
     const link = signer.sign(`/dl/${path}`, ttl);
     parts.log.info({ admin: who.name, path: `/dl/${path}`, expires: link.expires }, 'minted a signed link');

@@ -1,4 +1,5 @@
 /** HTML pages and the Atom feed: `/`, `/login`, `/<category>/`, `/<category>/feed.atom`, `/<category>/<release>/`. */
+import { isVisible } from '../catalog/visible.ts';
 import type { Context } from 'koa';
 import { encodeUrlPath } from '../vfs/path.ts';
 import type { RuntimeState } from '../vfs/mount.ts';
@@ -58,7 +59,7 @@ export async function servePage(ctx: Context, segs: string[], trailingSlash: boo
     return;
   }
   if (!mayDownload(id, cat) || id.failed) return void deny(ctx, cat, id, state.config.auth.realm);
-  const releases = ((await parts.catalog.releases(cat.slug)) ?? []).filter((r) => r.published);
+  const releases = ((await parts.catalog.releases(cat.slug)) ?? []).filter(isVisible);
   if (isFeed) {
     ctx.status = 200;
     ctx.type = 'application/atom+xml; charset=utf-8';

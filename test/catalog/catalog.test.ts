@@ -96,3 +96,23 @@ test('catalog: 1,000 releases render from the cache; a change event refreshes on
   assert.equal(after[0]!.version, 'r5');
   await cat.close();
 });
+
+test('catalog: bleeding-edge categories use suffix maturity, first-seen dates, CHANGELOG notes, settling', async () => {
+  const dir = await tempDir('cat-be');
+  const t = (m: number) => new Date(Date.UTC(2024, 0, 1) + m * 60_000);
+  await put(dir, 'build-100_BETA/app.zip', 'a', t(0));
+  await put(dir, 'build-100_BETA/CHANGELOG', '+ first\n', t(0));
+  await put(dir, 'build-101/app.zip', 'b', t(10));
+  await put(dir, 'build-101/CHANGELOG', '+ first\n# fixed crash\n', t(10));
+  await put(dir, 'build-102_RC/app.zip', 'c'); // just now: settling
+  const c = config({ categories: [{ slug: 'edge', type: 'bleeding-edge', directory: '/unused', bleedingEdge: { settleSeconds: 3600 } }] });
+  const state = localState(c, { edge: dir });
+  const cat = createCatalog({ getState: () => state, bus: newBus(), log: captureLogger('silent').log, refreshSeconds: 0 });
+  const rels = (await cat.releases('edge'))!;
+  assert.deepEqual(rels.map((r) => [r.version, r.maturity, !!r.settling]), [
+    ['build-102_RC', 'rc', true], ['build-101', 'alpha', false], ['build-100_BETA', 'beta', false]]);
+  assert.deepEqual(rels[1]!.notes, [{ kind: 'fixed', text: 'fixed crash' }]);
+  assert.deepEqual(rels[2]!.notes, [{ kind: 'added', text: 'first' }]);
+  assert.deepEqual(rels[1]!.items.map((i) => i.name), ['app.zip']);
+  await cat.close();
+});
