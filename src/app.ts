@@ -13,7 +13,9 @@ import { hashExisting } from './vfs/files.ts';
 import { createLockStore } from './webdav/locks/lock-store.ts';
 import { createCatalog } from './catalog/catalog.ts';
 import { createBleedingEdgeScanner } from './catalog/bleeding-edge/index.ts';
+import { createDownloadsServer } from './downloads/server.ts';
 import { ensureDataDirs } from './lifecycle/data-dirs.ts';
+import { trackRequests, type RequestTracker } from './lifecycle/drain.ts';
 import { restartOnlyChanges } from './lifecycle/reload-plan.ts';
 import { buildRuntimeState, type S3Handle } from './lifecycle/runtime-state.ts';
 
@@ -71,7 +73,15 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
   });
   scanner.start();
 
-  log.info({ categories: [...first.state.mounts.values()].map((m) => `${m.category.slug}=${m.backend.description}`) }, 'releasedav started');
+  const downloads = createDownloadsServer({ getState, catalog, metrics, log: log.child({ component: 'downloads' }) });
+  const listeners: { name: string; tracker: RequestTracker }[] = [
+    { name: 'downloads', tracker: trackRequests(downloads.server) },
+  ];
+  const dlAddr = await downloads.listen(config.downloads.port, config.downloads.host);
+
+  log.info({
+    downloads: `http://${hostPort(dlAddr)}/`,
+    categories: [...first.state.mounts.values()].map((m) => `${m.category.slug}=${m.backend.description}`) }, 'releasedav started');
 
   let stopping: Promise<void> | undefined;
   return {
@@ -91,7 +101,13 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     },
     shutdown() {
       stopping ??= (async () => {
-        log.info('shutting down');
+        const graceMs = getState().config.lifecycle.drainSeconds * 1000;
+        const active = listeners.reduce((n, l) => n + l.tracker.active, 0);
+        log.info({ active, drainSeconds: graceMs / 1000 }, 'shutting down: no new connections; draining requests in flight');
+        const results = await Promise.all(listeners.map(async (l) => ({ name: l.name, ...(await l.tracker.drain(graceMs)) })));
+        const aborted = results.filter((r) => r.aborted > 0);
+        if (aborted.length > 0) log.warn({ aborted: Object.fromEntries(aborted.map((r) => [r.name, r.aborted])) }, 'drain time over: aborted the remaining requests');
+        else log.info('all requests finished');
         await scanner.stop();
         await catalog.close();
         log.info('stopped');
@@ -99,4 +115,9 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       return stopping;
     },
   };
+}
+
+/** "host:port" of a bound address (IPv6 in brackets). */
+function hostPort(a: { address: string; port: number; family: string }): string {
+  return a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
 }
