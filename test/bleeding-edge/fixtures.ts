@@ -1,23 +1,20 @@
 /**
- * Fixtures for the bleeding-edge tests: real backends (a temp folder, and RGW/s3rver when the
- * RDAV_TEST_S3_* variables are set), a sidecar store that really writes JSON sidecars under the
- * backend's `.releasedav/` folder (so pruning can be checked to remove them), a real lock store.
+ * Fixtures for the bleeding-edge tests: real mounts from the VFS mount table over a temp folder,
+ * and over RGW/s3rver when the RDAV_TEST_S3_* variables are set (real sidecars, real cache).
  */
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
-import { S3Client, ListObjectsV2Command, DeleteObjectsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { createLocalBackend } from '../../src/backends/local.ts';
+import { dirname, join } from 'node:path';
+import { Writable } from 'node:stream';
+import { ListObjectsV2Command, DeleteObjectsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { createS3Backend } from '../../src/backends/s3.ts';
 import { createS3Client } from '../../src/backends/s3-client.ts';
 import { configSchema, type Config } from '../../src/config/schema.ts';
 import { createLogger, type Logger } from '../../src/log.ts';
-import { isVfsError } from '../../src/vfs/errors.ts';
-import type { ChangeBus, FileMeta, MetaStore, Mount, RuntimeState } from '../../src/vfs/mount.ts';
-import type { Backend, Entry } from '../../src/vfs/types.ts';
+import { createMountTable } from '../../src/vfs/mount-table.ts';
+import type { ChangeBus, Mount, RuntimeState } from '../../src/vfs/mount.ts';
 
 export interface S3Env { endpoint: string; bucket: string; accessKey: string; secretKey: string; kind: string }
 
@@ -29,67 +26,42 @@ export function s3Env(): S3Env | undefined {
 }
 export const S3_SKIP = 'RDAV_TEST_S3_* not set: S3 bleeding-edge tests skipped';
 
-/** A sidecar per path at `.releasedav/<path>.json` in the same backend; folder removal removes the subtree. */
-export function backendMeta(backend: Backend): MetaStore {
-  const side = (p: string) => `.releasedav/${p}.json`;
-  const ensureDirs = async (p: string) => {
-    const parts = p.split('/').slice(0, -1);
-    for (let i = 1; i <= parts.length; i++) {
-      await backend.mkdir(parts.slice(0, i).join('/')).catch((e) => { if (!isVfsError(e, 'EEXIST')) throw e; });
-    }
-  };
-  return {
-    async get(path, cur) {
-      let text = '';
-      try {
-        for await (const c of await backend.read(side(path))) text += String(c);
-      } catch (e) {
-        if (isVfsError(e, 'ENOENT')) return undefined;
-        throw e;
-      }
-      const m = JSON.parse(text) as FileMeta;
-      return m.size === cur.size && m.etag === (cur.etag ?? '') ? m : undefined;
-    },
-    async put(path, cur, meta) {
-      await ensureDirs(side(path));
-      await backend.write(side(path), Readable.from([JSON.stringify({ ...meta, size: cur.size, etag: cur.etag ?? '' })]));
-    },
-    async remove(path) {
-      for (const p of [side(path), `.releasedav/${path}`]) {
-        await backend.remove(p, { recursive: true }).catch((e) => { if (!isVfsError(e, 'ENOENT')) throw e; });
-      }
-    },
-    async move() {},
-    async copy() {},
-  };
+/** A config with one bleeding-edge category `slug` in `directory` (plus a normal one), through the real schema. */
+export function bleedingConfig(slug: string, be: Partial<{ keep: number; maxAgeDays: number; settleSeconds: number; scanIntervalSeconds: number }>, directory = '/unused', s3?: S3Env): Config {
+  return configSchema.parse({
+    ...(s3 ? { storage: { s3: s3Settings(s3) } } : {}),
+    categories: [{ slug, type: 'bleeding-edge', directory, bleedingEdge: be }, { slug: 'normal', directory: join(tmpdir(), 'rdav-be-normal-unused') }],
+  });
 }
 
-/** A category config through the real schema. */
-export function bleedingConfig(slug: string, be: Partial<{ keep: number; maxAgeDays: number; settleSeconds: number; scanIntervalSeconds: number }>, directory = '/unused'): Config {
-  return configSchema.parse({ categories: [{ slug, type: 'bleeding-edge', directory, bleedingEdge: be }, { slug: 'normal', directory: '/unused2' }] });
+function s3Settings(env: S3Env) {
+  return { bucket: env.bucket, endpoint: env.endpoint, region: 'default', forcePathStyle: true, accessKeyId: env.accessKey, secretAccessKey: env.secretKey };
 }
 
-/** A storage under test: backend + how to look at it from outside. */
+/** A storage under test: where the category lives, and how to look at it from outside the daemon. */
 export interface Store {
   kind: 'disk' | 's3';
-  backend: Backend;
-  /** Writes a file the way a build server would (disk: fs through the backend; S3: straight PutObject). */
-  drop(path: string, body: string | Buffer): Promise<Entry>;
-  /** Every key/file under the root, recursively, including `.releasedav/` (for "really gone" checks). */
+  /** The category `directory` setting. */
+  directory: string;
+  s3?: S3Env;
+  /** Builds the real mount of `slug` from `cfg` with the VFS mount table (cache, hidden .releasedav, sidecars). */
+  mount(cfg: Config, slug: string, log: Logger): Mount;
+  /** Writes a file the way a build server would, outside the daemon (disk: fs; S3: PutObject with the SDK). */
+  drop(path: string, body: string | Buffer): Promise<void>;
+  /** Every file/key under the category, recursively, including `.releasedav/` (for "really gone" checks). */
   allKeys(): Promise<string[]>;
   cleanup(): Promise<void>;
 }
 
 export async function diskStore(): Promise<Store> {
   const dir = await mkdtemp(join(tmpdir(), 'rdav-be-'));
-  const backend = createLocalBackend(dir);
-  const { rm, readdir } = await import('node:fs/promises');
+  const { rm, readdir, mkdir, writeFile } = await import('node:fs/promises');
   return {
-    kind: 'disk', backend,
+    kind: 'disk', directory: dir,
+    mount: (cfg, slug, log) => createMountTable(cfg, { log }).get(slug)!,
     async drop(path, body) {
-      const parts = path.split('/');
-      for (let i = 1; i < parts.length; i++) await backend.mkdir(parts.slice(0, i).join('/')).catch(() => {});
-      return backend.write(path, Readable.from([Buffer.from(body)]));
+      await mkdir(dirname(join(dir, path)), { recursive: true });
+      await writeFile(join(dir, path), body);
     },
     async allKeys() {
       const out = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((d) => d.isFile());
@@ -99,21 +71,10 @@ export async function diskStore(): Promise<Store> {
   };
 }
 
-export function rawS3Client(env: S3Env): S3Client {
-  return createS3Client(configSchema.parse({
-    storage: { s3: { bucket: env.bucket, endpoint: env.endpoint, region: 'default', forcePathStyle: true, accessKeyId: env.accessKey, secretAccessKey: env.secretKey } },
-    categories: [{ slug: 'x', directory: 's3://x' }],
-  }).storage.s3!);
-}
-
-export async function s3Store(env: S3Env, log: Logger): Promise<Store> {
-  const cfg = configSchema.parse({
-    storage: { s3: { bucket: env.bucket, endpoint: env.endpoint, region: 'default', forcePathStyle: true, accessKeyId: env.accessKey, secretAccessKey: env.secretKey } },
-    categories: [{ slug: 'x', directory: 's3://x' }],
-  });
+export async function s3Store(env: S3Env): Promise<Store> {
+  const cfg = configSchema.parse({ storage: { s3: s3Settings(env) }, categories: [{ slug: 'x', directory: 's3://x' }] });
   const client = createS3Client(cfg.storage.s3!);
   const prefix = `bleeding-test/${randomBytes(6).toString('hex')}/`;
-  const backend = createS3Backend({ client, bucket: env.bucket, prefix, s3: cfg.storage.s3!, log });
   const keys = async () => {
     const out: string[] = [];
     let token: string | undefined;
@@ -125,10 +86,13 @@ export async function s3Store(env: S3Env, log: Logger): Promise<Store> {
     return out.sort();
   };
   return {
-    kind: 's3', backend,
+    kind: 's3', directory: `s3://${prefix}`, s3: env,
+    mount(mcfg, slug, log) {
+      const s3 = mcfg.storage.s3!;
+      return createMountTable(mcfg, { log, s3: { client, createBackend: ({ prefix: p }) => createS3Backend({ client, bucket: env.bucket, prefix: p, s3, log }) } }).get(slug)!;
+    },
     async drop(path, body) {
       await client.send(new PutObjectCommand({ Bucket: env.bucket, Key: prefix + path, Body: Buffer.from(body) }));
-      return backend.stat(path);
     },
     allKeys: keys,
     async cleanup() {
@@ -141,10 +105,9 @@ export async function s3Store(env: S3Env, log: Logger): Promise<Store> {
   };
 }
 
-/** A runtime state with one bleeding-edge mount (`slug`) on `backend`. */
-export function stateFor(cfg: Config, slug: string, backend: Backend, meta: MetaStore): RuntimeState {
-  const mounts = new Map<string, Mount>([[slug, { category: cfg.categories.find((c) => c.slug === slug)!, backend, meta }]]);
-  return { config: cfg, mounts };
+/** A runtime state with the one mount of `slug`. */
+export function stateFor(cfg: Config, slug: string, mount: Mount): RuntimeState {
+  return { config: cfg, mounts: new Map([[slug, mount]]) };
 }
 
 export const newBus = (): ChangeBus => new EventEmitter() as ChangeBus;

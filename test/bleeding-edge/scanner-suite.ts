@@ -5,9 +5,9 @@ import { createHash } from 'node:crypto';
 import { createLockStore } from '../../src/webdav/locks/lock-store.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import { createBleedingEdgeScanner, checkSums } from '../../src/catalog/bleeding-edge/index.ts';
-import type { MetaStore } from '../../src/vfs/mount.ts';
+import type { Mount } from '../../src/vfs/mount.ts';
 import type { LockStore } from '../../src/webdav/context.ts';
-import { backendMeta, bleedingConfig, captureLogger, newBus, sleep, stateFor, type Store } from './fixtures.ts';
+import { bleedingConfig, captureLogger, newBus, sleep, stateFor, type Store } from './fixtures.ts';
 import { viewOf } from './view.ts';
 
 type Rules = Parameters<typeof bleedingConfig>[1];
@@ -15,11 +15,12 @@ const SLUG = 'nightly';
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** A scanner over `store` with the given rules, plus what the test needs to look at. */
-function rig(store: Store, rules: Rules, extra: { locks?: LockStore; meta?: MetaStore; now?: () => Date } = {}) {
-  const cfg = bleedingConfig(SLUG, rules);
-  const meta = extra.meta ?? backendMeta(store.backend);
-  const state = stateFor(cfg, SLUG, store.backend, meta);
+function rig(store: Store, rules: Rules, extra: { locks?: LockStore; now?: () => Date } = {}) {
+  const cfg = bleedingConfig(SLUG, rules, store.directory, store.s3);
   const { log, lines } = captureLogger();
+  const mount = store.mount(cfg, SLUG, log);
+  const { meta, backend } = mount;
+  const state = stateFor(cfg, SLUG, mount);
   const bus = newBus();
   const locks = extra.locks ?? createLockStore();
   const metrics = createMetrics({ defaultMetrics: false });
@@ -32,14 +33,15 @@ function rig(store: Store, rules: Rules, extra: { locks?: LockStore; meta?: Meta
     assert.equal(r!.error, undefined, `scan failed: ${r!.error}`);
     return r!;
   };
-  return { scanner, scan, meta, bus, locks, log, lines, metrics, published, state };
+  return { scanner, scan, meta, backend, mount, bus, locks, log, lines, metrics, published, state };
 }
 
-/** Drops a release folder with an item (and its sidecar) and optional extra files. */
-async function dropRelease(store: Store, meta: MetaStore, version: string, files: Record<string, string> = {}) {
+/** Drops a release folder with an item (and its sidecar, as our upload path records it) and optional extra files. */
+async function dropRelease(store: Store, mount: Mount, version: string, files: Record<string, string> = {}) {
   const body = `binary of ${version}`;
-  const e = await store.drop(`${version}/app.bin`, body);
-  await meta.put(e.path, e, { sha256: sha(body) });
+  await store.drop(`${version}/app.bin`, body);
+  const e = await mount.backend.stat(`${version}/app.bin`);
+  await mount.meta.put(e.path, e, { sha256: sha(body) });
   for (const [name, text] of Object.entries(files)) await store.drop(`${version}/${name}`, text);
 }
 
@@ -54,15 +56,15 @@ export function scannerSuite(kind: string, make: () => Promise<Store>, skip?: st
   t('folders dropped in sequence become releases: versions, dates, maturity, notes and kinds', async (store) => {
     const r = rig(store, { settleSeconds: 0 });
     assert.deepEqual((await r.scan()).published, []);
-    await dropRelease(store, r.meta, 'build-01', { CHANGELOG: '+ first feature\n' });
+    await dropRelease(store, r.mount, 'build-01', { CHANGELOG: '+ first feature\n' });
     assert.deepEqual((await r.scan()).published, ['build-01']);
-    await dropRelease(store, r.meta, 'build-02', { CHANGELOG: '+ first feature\n# crash on start\n' });
+    await dropRelease(store, r.mount, 'build-02', { CHANGELOG: '+ first feature\n# crash on start\n' });
     assert.deepEqual((await r.scan()).published, ['build-02']);
-    await dropRelease(store, r.meta, 'build-03_BETA', { CHANGELOG: '+ first feature\n# crash on start\n! new config format\n~ faster\n- old flag\n', '.DS_Store': 'x', '._app.bin': 'x' });
+    await dropRelease(store, r.mount, 'build-03_BETA', { CHANGELOG: '+ first feature\n# crash on start\n! new config format\n~ faster\n- old flag\n', '.DS_Store': 'x', '._app.bin': 'x' });
     assert.deepEqual((await r.scan()).published, ['build-03_BETA']);
     assert.deepEqual((await r.scan()).published, [], 'a second scan publishes nothing');
 
-    const view = await viewOf(store.backend, 0);
+    const view = await viewOf(r.backend, 0);
     assert.deepEqual(view.map((v) => v.version), ['build-03_BETA', 'build-02', 'build-01']);
     assert.deepEqual(view.map((v) => v.maturity), ['beta', 'alpha', 'alpha']);
     assert.deepEqual(view[2]!.notes, [{ kind: 'added', text: 'first feature' }]);
@@ -72,11 +74,11 @@ export function scannerSuite(kind: string, make: () => Promise<Store>, skip?: st
     for (const v of view) {
       // Compared with the listing: RGW lists LastModified in ms but HEAD answers whole seconds.
       let first: Date | undefined;
-      for await (const e of store.backend.list(v.version)) if (e.path.endsWith('/app.bin')) first = e.mtime;
+      for await (const e of r.backend.list(v.version)) if (e.path.endsWith('/app.bin')) first = e.mtime;
       assert.equal(v.date.getTime(), first!.getTime(), 'date = first file stored');
     }
     // Idempotent across daemons: a second scanner over the same storage derives the same dates.
-    const again = await viewOf(store.backend, 0);
+    const again = await viewOf(store.mount(r.state.config, SLUG, r.log).backend, 0);
     assert.deepEqual(again.map((v) => v.date.getTime()), view.map((v) => v.date.getTime()));
     assert.ok(r.published.length >= 3, 'onPublished called per publication');
     const metric = await r.metrics.registry.getSingleMetricAsString('releasedav_bleeding_edge_scans_total');
@@ -86,12 +88,12 @@ export function scannerSuite(kind: string, make: () => Promise<Store>, skip?: st
   t('maturity suffixes; junk-only folders and junk files publish nothing', async (store) => {
     const r = rig(store, { settleSeconds: 0 });
     await r.scan();
-    for (const v of ['v1-rc2', 'v2_stable', 'V3_Alpha', 'v4_Rc', 'v5']) await dropRelease(store, r.meta, v);
+    for (const v of ['v1-rc2', 'v2_stable', 'V3_Alpha', 'v4_Rc', 'v5']) await dropRelease(store, r.mount, v);
     await store.drop('v6/.DS_Store', 'junk');
     await store.drop('v6/Thumbs.db', 'junk');
     const res = await r.scan();
     assert.deepEqual(res.published.sort(), ['V3_Alpha', 'v1-rc2', 'v2_stable', 'v4_Rc', 'v5']);
-    const byVersion = new Map((await viewOf(store.backend, 0)).map((v) => [v.version, v.maturity]));
+    const byVersion = new Map((await viewOf(r.backend, 0)).map((v) => [v.version, v.maturity]));
     assert.deepEqual(Object.fromEntries(byVersion), { 'v1-rc2': 'rc', v2_stable: 'stable', V3_Alpha: 'alpha', v4_Rc: 'rc', v5: 'alpha', v6: 'alpha' });
     await store.drop('v5/._app.bin', 'more junk');
     assert.deepEqual((await r.scan()).published, [], 'junk never (re)publishes');
@@ -99,27 +101,27 @@ export function scannerSuite(kind: string, make: () => Promise<Store>, skip?: st
 
   t('keep: the newest N remain; the rest is removed with files and sidecars, and logged', async (store) => {
     const r = rig(store, { settleSeconds: 0, keep: 2 });
-    for (let i = 1; i <= 5; i++) await dropRelease(store, r.meta, `b${i}`, { CHANGELOG: `+ change ${i}\n` });
+    for (let i = 1; i <= 5; i++) await dropRelease(store, r.mount, `b${i}`, { CHANGELOG: `+ change ${i}\n` });
     const keysBefore = await store.allKeys();
-    assert.ok(keysBefore.some((k) => k.startsWith('.releasedav/b1/')), `sidecars exist: ${keysBefore.join(',')}`);
+    assert.ok(keysBefore.some((k) => k.startsWith('.releasedav/meta/d.b1/')), `sidecars exist: ${keysBefore.join(',')}`);
     const res = await r.scan();
     assert.deepEqual(res.pruned, ['b1', 'b2', 'b3']);
     const keys = await store.allKeys();
     for (const gone of ['b1', 'b2', 'b3']) {
-      assert.ok(!keys.some((k) => k.startsWith(`${gone}/`) || k.startsWith(`.releasedav/${gone}/`)), `${gone} really gone: ${keys.join(',')}`);
+      assert.ok(!keys.some((k) => k.startsWith(`${gone}/`) || k.startsWith(`.releasedav/meta/d.${gone}/`)), `${gone} really gone: ${keys.join(',')}`);
     }
-    assert.ok(keys.includes('b5/app.bin') && keys.includes('b4/app.bin') && keys.includes('.releasedav/b5/app.bin.json'));
+    assert.ok(keys.includes('b5/app.bin') && keys.includes('b4/app.bin') && keys.includes('.releasedav/meta/d.b5/f.app.bin'));
     assert.equal(r.lines.filter((l) => l.msg === 'bleeding-edge: pruned release').length, 3);
     assert.deepEqual((await r.scan()).pruned, [], 'idempotent');
   });
 
   t('maxAgeDays: older releases go, the newest always stays', async (store) => {
     const r = rig(store, { settleSeconds: 0, maxAgeDays: 2 / 86400 });
-    await dropRelease(store, r.meta, 'old1');
-    await dropRelease(store, r.meta, 'old2');
+    await dropRelease(store, r.mount, 'old1');
+    await dropRelease(store, r.mount, 'old2');
     await sleep(3100);
-    await dropRelease(store, r.meta, 'new1');
-    await dropRelease(store, r.meta, 'new2');
+    await dropRelease(store, r.mount, 'new1');
+    await dropRelease(store, r.mount, 'new2');
     const res = await r.scan();
     assert.deepEqual(res.pruned, ['old1', 'old2']);
     const keys = await store.allKeys();
@@ -131,7 +133,7 @@ export function scannerSuite(kind: string, make: () => Promise<Store>, skip?: st
   t('settle window: a release still uploading is neither published nor pruned; published once settled', async (store) => {
     const r = rig(store, { settleSeconds: 2, keep: 1 });
     await r.scan();
-    await dropRelease(store, r.meta, 'a1');
+    await dropRelease(store, r.mount, 'a1');
     let res = await r.scan();
     assert.deepEqual([res.published, res.settling], [[], ['a1']]);
     await sleep(2200);
@@ -139,7 +141,7 @@ export function scannerSuite(kind: string, make: () => Promise<Store>, skip?: st
     assert.deepEqual([res.published, res.settling], [['a1'], []]);
     // a new upload does not push out the only settled release while it settles
     r.scanner.start();
-    await dropRelease(store, r.meta, 'a2');
+    await dropRelease(store, r.mount, 'a2');
     r.bus.emit('change', { category: SLUG, path: 'a2/app.bin', op: 'write' });
     await sleep(600);
     assert.ok((await store.allKeys()).includes('a1/app.bin'), 'a1 kept while a2 settles');
@@ -156,7 +158,7 @@ export function scannerSuite(kind: string, make: () => Promise<Store>, skip?: st
     r.scanner.start();
     await sleep(300);
     const before = r.published.length;
-    await dropRelease(store, r.meta, 'quick');
+    await dropRelease(store, r.mount, 'quick');
     r.bus.emit('change', { category: SLUG, path: 'quick/app.bin', op: 'write' });
     r.bus.emit('change', { category: 'normal', path: 'x/y', op: 'write' });
     const t0 = Date.now();
@@ -169,7 +171,7 @@ export function scannerSuite(kind: string, make: () => Promise<Store>, skip?: st
   t('a release with a WebDAV lock in it is not pruned', async (store) => {
     const locks = createLockStore();
     const r = rig(store, { settleSeconds: 0, keep: 1 }, { locks });
-    for (const v of ['l1', 'l2', 'l3', 'l4']) await dropRelease(store, r.meta, v);
+    for (const v of ['l1', 'l2', 'l3', 'l4']) await dropRelease(store, r.mount, v);
     const deep = locks.create({ category: SLUG, path: 'l1/app.bin', scope: 'exclusive', depth: '0', principal: 'ci', timeoutSeconds: 60 });
     const whole = locks.create({ category: SLUG, path: 'l2', scope: 'shared', depth: 'infinity', principal: 'ci', timeoutSeconds: 60 });
     locks.create({ category: 'normal', path: 'l3', scope: 'exclusive', depth: 'infinity', principal: 'ci', timeoutSeconds: 60 });
@@ -182,7 +184,7 @@ export function scannerSuite(kind: string, make: () => Promise<Store>, skip?: st
 
   t('a folder created outside the daemon appears after one scan; changes to a known release are found', async (store) => {
     const r = rig(store, { settleSeconds: 0 });
-    await dropRelease(store, r.meta, 'old');
+    await dropRelease(store, r.mount, 'old');
     await r.scan();
     await store.drop('outside/app.bin', 'made by a build server');
     assert.deepEqual((await r.scan()).published, ['outside']);
@@ -194,8 +196,8 @@ export function scannerSuite(kind: string, make: () => Promise<Store>, skip?: st
 
   t('two scanners at once neither fail nor double-delete', async (store) => {
     const a = rig(store, { settleSeconds: 0, keep: 2 });
-    const b = rig(store, { settleSeconds: 0, keep: 2 }, { meta: a.meta });
-    for (let i = 1; i <= 6; i++) await dropRelease(store, a.meta, `c${i}`);
+    const b = rig(store, { settleSeconds: 0, keep: 2 });
+    for (let i = 1; i <= 6; i++) await dropRelease(store, a.mount, `c${i}`);
     for (let round = 0; round < 2; round++) {
       const [ra, rb] = await Promise.all([a.scanner.scanNow(SLUG), b.scanner.scanNow(SLUG)]);
       assert.equal(ra![0]!.error, undefined);
@@ -204,7 +206,7 @@ export function scannerSuite(kind: string, make: () => Promise<Store>, skip?: st
         const gone = new Set([...ra![0]!.pruned, ...rb![0]!.pruned, ...ra![0]!.vanished, ...rb![0]!.vanished]);
         assert.deepEqual([...gone].sort(), ['c1', 'c2', 'c3', 'c4']);
       }
-      await dropRelease(store, a.meta, `c${7 + round}`);
+      await dropRelease(store, a.mount, `c${7 + round}`);
     }
     await Promise.all([a.scan(), b.scan()]);
     const tops = new Set((await store.allKeys()).filter((k) => !k.startsWith('.')).map((k) => k.split('/')[0]));
@@ -218,7 +220,8 @@ export function scannerSuite(kind: string, make: () => Promise<Store>, skip?: st
     const good = 'good bytes';
     const bad = 'bad bytes';
     for (const [name, body] of [['good.bin', good], ['bad.bin', bad]] as const) {
-      const e = await store.drop(`s1/${name}`, body);
+      await store.drop(`s1/${name}`, body);
+      const e = await r.backend.stat(`s1/${name}`);
       await r.meta.put(e.path, e, { sha256: sha(body) });
     }
     await store.drop('s1/SHA256SUMS', `${sha(good)}  good.bin\n${sha('something else')} *bad.bin\n${sha('x')}  unlisted.bin\n`);
@@ -226,8 +229,8 @@ export function scannerSuite(kind: string, make: () => Promise<Store>, skip?: st
     assert.deepEqual(res.mismatches, [{ version: 's1', name: 'bad.bin' }]);
     assert.equal(r.lines.filter((l) => l.msg === 'bleeding-edge: SHA-256 of item disagrees with SHA256SUMS' && l.item === 'bad.bin').length, 1);
     const items = [];
-    for await (const e of store.backend.list('s1')) items.push({ name: e.path.slice(3), path: e.path, size: e.size, mtime: e.mtime, etag: e.etag });
-    const verdict = await checkSums({ category: r.state.mounts.get(SLUG)!.category, backend: store.backend, meta: r.meta }, { version: 's1', items });
+    for await (const e of r.backend.list('s1')) items.push({ name: e.path.slice(3), path: e.path, size: e.size, mtime: e.mtime, etag: e.etag });
+    const verdict = await checkSums(r.mount, { version: 's1', items });
     assert.deepEqual(Object.fromEntries(verdict), { 'good.bin': true, 'bad.bin': false });
     assert.deepEqual((await r.scan()).mismatches, [{ version: 's1', name: 'bad.bin' }], 'still exposed');
     assert.equal(r.lines.filter((l) => l.item === 'bad.bin').length, 1, 'logged once');

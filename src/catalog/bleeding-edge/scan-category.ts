@@ -60,7 +60,7 @@ function stampOf(folder: Entry): string {
 /** Lists one release; undefined if it vanished meanwhile. @throws VfsError other than ENOENT */
 async function listRelease(input: CategoryScanInput, version: string, folder: Entry | undefined): Promise<ReleaseFacts | undefined> {
   try {
-    const children = await collect(input.state.mount.backend.list(version));
+    const children = await collect(input.state.mount.backend.list(version, { fresh: true }));
     return releaseFacts(children, folder, input.settleSeconds, input.now());
   } catch (err) {
     if (isVfsError(err, 'ENOENT') || isVfsError(err, 'ENOTDIR')) return undefined;
@@ -142,7 +142,7 @@ export async function scanCategory(input: CategoryScanInput): Promise<ScanResult
 async function scanSteps(input: CategoryScanInput, result: ScanResult): Promise<void> {
   const { state } = input;
   const folders = new Map<string, Entry>();
-  for (const e of await collect(state.mount.backend.list(''))) {
+  for (const e of await collect(state.mount.backend.list('', { fresh: true }))) {
     const name = baseName(e.path);
     if (e.kind === 'dir' && !isJunk(name)) folders.set(name, e);
   }
