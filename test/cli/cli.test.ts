@@ -105,3 +105,19 @@ test('hash-password refuses a password on the command line and an empty one', as
   assert.equal(empty.code, 2);
   assertOneLine(empty.stderr, /password is empty/);
 });
+
+test('a port in use exits 1 naming the port, without a stack trace', async () => {
+  const { createServer } = await import('node:net');
+  const blocker = createServer();
+  await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+  const port = (blocker.address() as { port: number }).port;
+  try {
+    const dir = tempDir('cli');
+    const file = writeFile(dir, 'busy.yaml', `webdav:\n  port: 0\ndownloads:\n  port: ${port}\nstorage:\n  local:\n    root: ${dir}/data\ncategories:\n  - slug: a\n    directory: a\n`);
+    const r = await runCli(['serve', '--config', file]);
+    assert.equal(r.code, 1, r.stderr);
+    assertOneLine(r.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: port ${port} is already in use`));
+  } finally {
+    blocker.close();
+  }
+});
