@@ -38,8 +38,10 @@ function stripPrefix(rawPath: string, prefix: string): string {
  */
 export function resolvePath(state: RuntimeState, rawPath: string): DavTarget {
   const prefix = publicPrefix(state.config);
-  const q = rawPath.search(/[?#]/);
+  const q = rawPath.indexOf('?');
   const clean = q >= 0 ? rawPath.slice(0, q) : rawPath;
+  // A fragment never belongs in a request target; stripping it would act on the parent.
+  if (clean.includes('#')) throw new VfsError('EINVAL', 'fragment in request path');
   const dec = decodeUrlPath(stripPrefix(clean, prefix));
   if (dec.path === '') return { path: '', trailingSlash: true, href: hrefOf(prefix, undefined, '', true) };
   const i = dec.path.indexOf('/');
