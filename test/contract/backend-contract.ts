@@ -229,7 +229,7 @@ export function runBackendContract(t: ContractTarget): void {
       await rejectsCode(b.stat(`${d}/t`), 'ENOENT');
       await rejectsCode(b.stat(`${d}/t/sub/c.txt`), 'ENOENT');
       await rejectsCode(b.remove(`${d}/t`), 'ENOENT');
-      assert.deepEqual(await names(b, d), []);
+      if (b.caps.emptyDirs) assert.deepEqual(await names(b, d), []);
     });
 
     for (const op of ['move', 'copy'] as const) {
