@@ -4,6 +4,7 @@
  * Everything is created here and passed in; nothing is global. Never exits the process.
  */
 import { EventEmitter } from 'node:events';
+import type { Server } from 'node:http';
 import type { Config } from './config/schema.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -14,6 +15,7 @@ import { createLockStore } from './webdav/locks/lock-store.ts';
 import { createCatalog } from './catalog/catalog.ts';
 import { createBleedingEdgeScanner } from './catalog/bleeding-edge/index.ts';
 import { createDownloadsServer } from './downloads/server.ts';
+import { createWebdavServer } from './webdav/server.ts';
 import { ensureDataDirs } from './lifecycle/data-dirs.ts';
 import { trackRequests, type RequestTracker } from './lifecycle/drain.ts';
 import { restartOnlyChanges } from './lifecycle/reload-plan.ts';
@@ -73,13 +75,17 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
   });
   scanner.start();
 
+  const webdav = createWebdavServer({ getState, locks, bus, metrics, log: log.child({ component: 'webdav' }) });
   const downloads = createDownloadsServer({ getState, catalog, metrics, log: log.child({ component: 'downloads' }) });
   const listeners: { name: string; tracker: RequestTracker }[] = [
+    { name: 'webdav', tracker: trackRequests(webdav.server as Server) },
     { name: 'downloads', tracker: trackRequests(downloads.server) },
   ];
+  const davAddr = await webdav.listen(config.webdav.port, config.webdav.host);
   const dlAddr = await downloads.listen(config.downloads.port, config.downloads.host);
 
   log.info({
+    webdav: `${config.webdav.tls ? 'https' : 'http'}://${hostPort(davAddr)}/`,
     downloads: `http://${hostPort(dlAddr)}/`,
     categories: [...first.state.mounts.values()].map((m) => `${m.category.slug}=${m.backend.description}`) }, 'releasedav started');
 
