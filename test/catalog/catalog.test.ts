@@ -116,3 +116,16 @@ test('catalog: bleeding-edge categories use suffix maturity, first-seen dates, C
   assert.deepEqual(rels[1]!.items.map((i) => i.name), ['app.zip']);
   await cat.close();
 });
+
+test('catalog: outside changes appear after the periodic refresh', async () => {
+  const dir = await tempDir('cat-periodic');
+  await put(dir, '1.0/a.bin', 'a', new Date('2024-01-01'));
+  const state = localState(cfg(), { stable: dir });
+  const cat = createCatalog({ getState: () => state, bus: newBus(), log: captureLogger('silent').log, refreshSeconds: 1 });
+  assert.deepEqual((await cat.releases('stable'))!.map((r) => r.version), ['1.0']);
+  await put(dir, '2.0/b.bin', 'b', new Date('2024-02-01'));
+  assert.deepEqual((await cat.releases('stable'))!.map((r) => r.version), ['1.0'], 'served from cache until the refresh');
+  await new Promise((r) => setTimeout(r, 1600));
+  assert.deepEqual((await cat.releases('stable'))!.map((r) => r.version), ['2.0', '1.0']);
+  await cat.close();
+});
