@@ -162,3 +162,60 @@ for (const slug of ['local', 's3']) {
     });
   });
 }
+
+describe('client sequences through the real server (test/helpers/daemon.ts)', () => {
+  let d: import('../helpers/daemon.ts').TestDaemon;
+  before(async () => {
+    const { startDaemon } = await import('../helpers/daemon.ts');
+    d = await startDaemon({ digest: false });
+  });
+  after(() => d?.close());
+  const req = (method: string, path: string, o: { headers?: Record<string, string>; body?: string; user?: 'alice' | 'bob' } = {}) =>
+    fetch(d.origin + path, { method, body: o.body, headers: { Authorization: d.basic(o.user ?? 'alice'), ...o.headers } })
+      .then(async (r) => ({ status: r.status, headers: r.headers, text: await r.text() }));
+  const PROPFIND = (props: string) => `<?xml version="1.0"?><D:propfind xmlns:D="DAV:" xmlns:Z="urn:schemas-microsoft-com:"><D:prop>${props}</D:prop></D:propfind>`;
+
+  for (const slug of ['files', 's3']) {
+    test(`Windows save on ${slug}: PUT 0 B, LOCK, PUT with If, PROPPATCH Win32 times, UNLOCK without brackets`, { skip: slug === 's3' ? skipUnlessS3() : false }, async () => {
+      const p = `/${slug}/report.docx`;
+      assert.equal((await req('PUT', p, { body: '' })).status, 201);
+      const l = await req('LOCK', p, { body: lockBody('exclusive', 'WIN\\alice'), headers: { Timeout: 'Second-3600' } });
+      assert.equal(l.status, 200);
+      const tok = tokenOf(l);
+      assert.equal((await req('PUT', p, { body: 'contents' })).status, 423, 'no token, same user');
+      assert.equal((await req('DELETE', p)).status, 423);
+      assert.ok([200, 204].includes((await req('PUT', p, { body: 'contents', headers: { If: `(<${tok}>)` } })).status));
+      const win = '<?xml version="1.0" encoding="utf-8" ?><D:propertyupdate xmlns:D="DAV:" xmlns:Z="urn:schemas-microsoft-com:"><D:set><D:prop>' +
+        '<Z:Win32LastModifiedTime>Tue, 03 Mar 2026 08:00:00 GMT</Z:Win32LastModifiedTime><Z:Win32FileAttributes>00000020</Z:Win32FileAttributes>' +
+        '</D:prop></D:set></D:propertyupdate>';
+      assert.equal((await req('PROPPATCH', p, { body: win })).status, 423);
+      const pp = await req('PROPPATCH', p, { body: win, headers: { If: `<${d.origin}${p}> (<${tok}>)` } });
+      assert.equal(pp.status, 207);
+      const pf = await req('PROPFIND', p, { body: PROPFIND('<D:getlastmodified/><D:lockdiscovery/><Z:Win32FileAttributes/>'), headers: { Depth: '0' } });
+      assert.equal(pf.status, 207);
+      assert.match(pf.text, /Tue, 03 Mar 2026 08:00:00 GMT/);
+      assert.ok(pf.text.includes(tok), 'lockdiscovery lists the lock');
+      assert.match(pf.text, /00000020/);
+      assert.equal((await req('UNLOCK', p, { user: 'bob', headers: { 'Lock-Token': tok } })).status, 403, 'read-only user');
+      assert.equal((await req('UNLOCK', p, { headers: { 'Lock-Token': tok } })).status, 204);
+      assert.equal((await req('GET', p)).text, 'contents');
+      assert.equal((await req('DELETE', p)).status, 204);
+    });
+
+    test(`Finder on ${slug}: LOCK an unmapped URL (201), chunked PUT with the token, UNLOCK`, { skip: slug === 's3' ? skipUnlessS3() : false }, async () => {
+      const p = `/${slug}/finder%20file.dmg`;
+      const l = await req('LOCK', p, { body: lockBody('exclusive'), headers: { Timeout: 'Second-600', Depth: '0' } });
+      assert.equal(l.status, 201);
+      const tok = tokenOf(l);
+      const body = Readable.from([Buffer.from('chunk one, '), Buffer.from('chunk two')]);
+      const put = await fetch(d.origin + p, {
+        method: 'PUT', body: body as unknown as BodyInit, duplex: 'half',
+        headers: { Authorization: d.basic('alice'), 'X-Expected-Entity-Length': '20', If: `<${d.origin}${p}> (<${tok}>)` },
+      } as RequestInit);
+      assert.ok([200, 201, 204].includes(put.status), String(put.status));
+      assert.equal((await req('UNLOCK', p, { headers: { 'Lock-Token': `<${tok}>` } })).status, 204);
+      assert.equal((await req('GET', p)).text, 'chunk one, chunk two');
+      assert.equal((await req('DELETE', p)).status, 204);
+    });
+  }
+});
