@@ -181,3 +181,34 @@ describe('COPY/MOVE across backends with a member the destination cannot hold', 
     assert.equal(await read(h, 'local', 'pm/sub/b #1.txt'), 'B');
   });
 });
+
+describe('COPY/MOVE through the real server (test/helpers/daemon.ts)', () => {
+  let d: import('../helpers/daemon.ts').TestDaemon;
+  before(async () => {
+    const { startDaemon } = await import('../helpers/daemon.ts');
+    d = await startDaemon({ digest: false });
+  });
+  after(() => d?.close());
+  const req = (method: string, path: string, o: { body?: string; headers?: Record<string, string>; user?: 'alice' | 'bob' } = {}) =>
+    fetch(d.origin + path, { method, body: o.body, headers: { Authorization: d.basic(o.user ?? 'alice'), ...o.headers } }).then(async (r) => ({ status: r.status, text: await r.text() }));
+
+  for (const to of ['public', 's3']) {
+    test(`a tree with dead properties moves from files to ${to}; Overwrite defaults to T`, { skip: to === 's3' ? skipUnlessS3() : false }, async () => {
+      assert.equal((await req('MKCOL', '/files/rel/')).status, 201);
+      assert.equal((await req('PUT', '/files/rel/app%20v1.zip', { body: 'zip' })).status, 201);
+      assert.equal((await req('PROPPATCH', '/files/rel/app%20v1.zip', { body: PATCH })).status, 207);
+      assert.equal((await req('MKCOL', `/${to}/rel/`)).status, 201);
+      assert.equal((await req('PUT', `/${to}/rel/old.txt`, { body: 'old' })).status, 201);
+      assert.equal((await req('MOVE', '/files/rel/', { headers: { Destination: `${d.origin}/${to}/rel/`, Overwrite: 'F' } })).status, 412);
+      assert.equal((await req('MOVE', '/files/rel/', { headers: { Destination: `${d.origin}/${to}/rel/` }, user: 'bob' })).status, 403);
+      assert.equal((await req('MOVE', '/files/rel/', { headers: { Destination: `${d.origin}/${to}/rel/` } })).status, 204);
+      assert.equal((await req('GET', '/files/rel/app%20v1.zip')).status, 404);
+      assert.equal((await req('GET', `/${to}/rel/old.txt`)).status, 404, 'replaced, not merged');
+      assert.equal((await req('GET', `/${to}/rel/app%20v1.zip`)).text, 'zip');
+      const pf = await req('PROPFIND', `/${to}/rel/app%20v1.zip`, { body: '<D:propfind xmlns:D="DAV:" xmlns:Z="urn:cm"><D:prop><Z:tag/></D:prop></D:propfind>', headers: { Depth: '0' } });
+      assert.match(pf.text, /kept<\/[a-z0-9]+:tag>/);
+      assert.equal((await req('COPY', `/${to}/rel/`, { headers: { Destination: `${d.origin}/${to}/rel/inside/` } })).status, 403);
+      assert.equal((await req('DELETE', `/${to}/rel/`)).status, 204);
+    });
+  }
+});

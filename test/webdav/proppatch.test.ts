@@ -141,3 +141,43 @@ for (const slug of ['local', 's3']) {
     });
   });
 }
+
+describe('PROPPATCH → PROPFIND through the real server (test/helpers/daemon.ts)', () => {
+  let d: import('../helpers/daemon.ts').TestDaemon;
+  before(async () => {
+    const { startDaemon } = await import('../helpers/daemon.ts');
+    d = await startDaemon({ digest: false });
+  });
+  after(() => d?.close());
+  const req = (method: string, path: string, body?: string, headers: Record<string, string> = {}) =>
+    fetch(d.origin + path, { method, body, headers: { Authorization: d.basic('alice'), ...headers } }).then(async (r) => ({ status: r.status, text: await r.text() }));
+
+  for (const slug of ['files', 's3']) {
+    test(`dead properties keep namespaces and values; getlastmodified follows PROPPATCH (${slug})`, { skip: slug === 's3' ? skipUnlessS3() : false }, async () => {
+      const p = `/${slug}/props-%C3%A9.txt`;
+      assert.equal((await req('PUT', p, 'x')).status, 201);
+      const r = await req('PROPPATCH', p, update(
+        set('<Z:a xml:lang="en">\u{1F680} value &amp; more</Z:a><D:getlastmodified>Fri, 13 Feb 2009 23:31:30 GMT</D:getlastmodified>') +
+        set('<q:b xmlns:q="urn:q"><q:inner q:at="v"/></q:b>')));
+      assert.equal(r.status, 207);
+      assert.deepEqual([...statuses(r.text).values()], [200, 200, 200]);
+      const named = await req('PROPFIND', p, '<D:propfind xmlns:D="DAV:" xmlns:Z="http://example.com/ns/"><D:prop><Z:a/><D:getlastmodified/><Z:missing/></D:prop></D:propfind>', { Depth: '0' });
+      assert.equal(named.status, 207);
+      const st = statuses(named.text);
+      assert.equal(st.get('{http://example.com/ns/}a'), 200);
+      assert.equal(st.get('{http://example.com/ns/}missing'), 404);
+      assert.match(named.text, /Fri, 13 Feb 2009 23:31:30 GMT/);
+      const doc = parseXml(named.text); // the whole answer stays well-formed with our fragments in it
+      const a = JSON.stringify(doc);
+      assert.ok(a.includes('\u{1F680} value & more'));
+      const all = await req('PROPFIND', p, '<D:propfind xmlns:D="DAV:"><D:allprop/></D:propfind>', { Depth: '0' });
+      const allSt = statuses(all.text);
+      assert.equal(allSt.get('{urn:q}b'), 200);
+      assert.match(all.text, /at="v"/);
+      const names = await req('PROPFIND', p, '<D:propfind xmlns:D="DAV:"><D:propname/></D:propfind>', { Depth: '0' });
+      assert.ok(statuses(names.text).has('{http://example.com/ns/}a'));
+      assert.equal((await req('PROPPATCH', p, update(set('<D:getetag>"no"</D:getetag>')))).status, 207);
+      assert.equal((await req('DELETE', p)).status, 204);
+    });
+  }
+});
