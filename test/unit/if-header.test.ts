@@ -72,3 +72,12 @@ test('tokens from the state are compared without brackets', async () => {
   const st = states({ '/s/f': { exists: true, lockTokens: [`<${TOK}>`] } });
   assert.equal(await evaluateIf(parseIfHeader(`(<${TOK}>)`), '/s/f', st), true);
 });
+
+test('host check: several own names, default ports ignored, case-insensitive', async () => {
+  const st = states({ '/s/f': { exists: true, lockTokens: [TOK] } });
+  const lists = parseIfHeader(`<http://DAV.example:80/s/f> (<${TOK}>)`);
+  assert.equal(await evaluateIf(lists, '/s/f', st, { host: ['127.0.0.1:8080', 'dav.example'] }), true);
+  assert.equal(await evaluateIf(lists, '/s/f', st, { host: ['127.0.0.1:8080'] }), false);
+  assert.equal(await evaluateIf(parseIfHeader(`<https://dav.example:443/s/f> (<${TOK}>)`), '/s/f', st, { host: 'dav.example' }), true);
+  assert.equal(await evaluateIf(parseIfHeader(`<http://dav.example:8443/s/f> (<${TOK}>)`), '/s/f', st, { host: 'dav.example' }), false);
+});

@@ -128,6 +128,11 @@ export function submittedTokens(lists: IfList[]): string[] {
   return [...out];
 }
 
+/** Lowercase host without the default HTTP(S) port (`Example.com:80` → `example.com`). */
+function canonicalHost(h: string): string {
+  return h.trim().toLowerCase().replace(/:(80|443)$/, '');
+}
+
 /** What {@link evaluateIf} needs to know about a resource. */
 export interface IfResourceState { etag?: string; exists: boolean; lockTokens: string[] }
 
@@ -136,15 +141,17 @@ export interface IfResourceState { etag?: string; exists: boolean; lockTokens: s
  * currently covering the resource; an etag condition when the resource exists with that etag.
  * `state(path)` is called with `requestPath` for untagged lists and with the decoded tag path
  * otherwise; it gives the current etag (unquoted) and the tokens of locks covering the resource.
- * With `o.host`, a tagged list naming another host never matches.
+ * With `o.host` (one host or all the names this server answers to, `name[:port]`), a tagged list
+ * naming another host never matches.
  * @throws whatever `state` throws.
  */
 export async function evaluateIf(
   lists: IfList[],
   requestPath: string,
   state: (path: string) => Promise<IfResourceState>,
-  o: { host?: string } = {},
+  o: { host?: string | string[] } = {},
 ): Promise<boolean> {
+  const hosts = o.host === undefined ? undefined : new Set((Array.isArray(o.host) ? o.host : [o.host]).map(canonicalHost));
   const cache = new Map<string, Promise<IfResourceState>>();
   const stateOf = (p: string) => {
     let v = cache.get(p);
@@ -152,7 +159,7 @@ export async function evaluateIf(
     return v;
   };
   for (const list of lists) {
-    if (list.resourceHost && o.host && list.resourceHost !== o.host.toLowerCase()) continue;
+    if (list.resourceHost && hosts && !hosts.has(canonicalHost(list.resourceHost))) continue;
     const st = await stateOf(list.resourceTag ?? requestPath);
     const tokens = new Set(st.lockTokens.map(normalizeToken));
     const holds = list.conditions.every((c) => {
