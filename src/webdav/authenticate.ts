@@ -21,7 +21,7 @@ export function clientIp(req: IncomingMessage, trustProxy: boolean): string {
     const v = (Array.isArray(f) ? f[0] : f)?.split(',')[0]?.trim();
     if (v) return v;
   }
-  return req.socket.remoteAddress ?? 'unknown';
+  return req.socket?.remoteAddress ?? 'unknown';
 }
 
 /** Authentication state shared by every request of one server. */

@@ -43,8 +43,16 @@ export async function serveRequest(d: SharedDeps, req: IncomingMessage, res: Ser
   const ac = new AbortController();
   res.on('close', () => { if (!res.writableFinished) ac.abort(); });
   let userName = '';
+  const ip = clientIp(req, state.config.webdav.trustProxy);
 
   res.on('close', () => {
+    try {
+      record();
+    } catch (e) {
+      d.log.error({ err: e }, 'webdav: could not record a request');
+    }
+  });
+  const record = () => {
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     const bytesIn = Math.max(0, socket.bytesRead - read0);
     const bytesOut = Math.max(0, socket.bytesWritten - written0);
@@ -52,8 +60,8 @@ export async function serveRequest(d: SharedDeps, req: IncomingMessage, res: Ser
     d.metrics.davRequests.inc({ method: METHODS.has(method) ? method : 'OTHER', status: String(status) });
     d.metrics.bytesIn.inc({ listener: 'webdav' }, bytesIn);
     d.metrics.bytesOut.inc({ listener: 'webdav' }, bytesOut);
-    d.log.info({ method: method.slice(0, 32), path: logPath, status, bytesIn, bytesOut, ms: Math.round(ms * 10) / 10, user: userName || undefined, ip: clientIp(req, state.config.webdav.trustProxy) }, 'webdav request');
-  });
+    d.log.info({ method: method.slice(0, 32), path: logPath, status, bytesIn, bytesOut, ms: Math.round(ms * 10) / 10, user: userName || undefined, ip }, 'webdav request');
+  };
 
   const ctx: CoreContext = {
     req, res, state, user: null, target: ROOT, submittedTokens: [],
