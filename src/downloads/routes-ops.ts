@@ -16,15 +16,21 @@ async function reachable(state: RuntimeState, slug: string, timeoutMs: number): 
   const m = state.mounts.get(slug)!;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<boolean>((res) => { timer = setTimeout(() => res(false), timeoutMs); });
-  const probe = m.backend.stat('').then(() => true, (err) => isVfsError(err, 'ENOENT'));
+  // A listing, not a stat: an S3 root "exists" without asking S3. One page, first entry only.
+  const ctl = new AbortController();
+  const probe = (async () => {
+    for await (const _ of m.backend.list('', { signal: ctl.signal })) break;
+    return true;
+  })().catch((err) => isVfsError(err, 'ENOENT'));
   try {
     return await Promise.race([probe, timeout]);
   } finally {
     clearTimeout(timer);
+    ctl.abort();
   }
 }
 
-/** `/readyz`: 200 when every category's storage answers a stat of its root in time, else 503 naming the failing ones. @throws never */
+/** `/readyz`: 200 when every category's storage answers a listing of its root in time, else 503 naming the failing ones. @throws never */
 export async function readyz(ctx: Context, state: RuntimeState, parts: ServerParts): Promise<void> {
   const slugs = [...state.mounts.keys()];
   const ok = await Promise.all(slugs.map((s) => reachable(state, s, parts.readyTimeoutMs)));
