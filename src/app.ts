@@ -17,7 +17,7 @@ import { createBleedingEdgeScanner } from './catalog/bleeding-edge/index.ts';
 import { createDownloadsServer } from './downloads/server.ts';
 import { createWebdavServer } from './webdav/server.ts';
 import { ensureDataDirs } from './lifecycle/data-dirs.ts';
-import { trackRequests, type RequestTracker } from './lifecycle/drain.ts';
+import { trackRequests, waitForTransfersToSettle, type RequestTracker } from './lifecycle/drain.ts';
 import { restartOnlyChanges } from './lifecycle/reload-plan.ts';
 import { buildRuntimeState, type S3Handle } from './lifecycle/runtime-state.ts';
 
@@ -112,8 +112,12 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
         log.info({ active, drainSeconds: graceMs / 1000 }, 'shutting down: no new connections; draining requests in flight');
         const results = await Promise.all(listeners.map(async (l) => ({ name: l.name, ...(await l.tracker.drain(graceMs)) })));
         const aborted = results.filter((r) => r.aborted > 0);
-        if (aborted.length > 0) log.warn({ aborted: Object.fromEntries(aborted.map((r) => [r.name, r.aborted])) }, 'drain time over: aborted the remaining requests');
-        else log.info('all requests finished');
+        if (aborted.length > 0) {
+          log.warn({ aborted: Object.fromEntries(aborted.map((r) => [r.name, r.aborted])) }, 'drain time over: aborted the remaining requests');
+          const settled = await waitForTransfersToSettle(metrics.activeTransfers);
+          if (settled) log.info('cut transfers cleaned up (multipart uploads aborted, temp files removed)');
+          else log.warn('cut transfers still cleaning up after the time limit; the start-up sweep will finish the job');
+        } else log.info('all requests finished');
         await scanner.stop();
         await catalog.close();
         log.info('stopped');

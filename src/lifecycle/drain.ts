@@ -63,3 +63,25 @@ export function trackRequests(server: Server): RequestTracker {
     },
   };
 }
+
+/** Longest wait for cut transfers to clean up (abort multipart uploads, remove temp files). */
+export const CLEANUP_LIMIT_MS = 15_000;
+
+/**
+ * After sockets were cut, waits until the front ends report no transfer in flight (their
+ * handlers decrement `activeTransfers` only once the backend has aborted or completed), so the
+ * process never exits in the middle of an AbortMultipartUpload or a temp-file removal.
+ * @returns true if every transfer settled within `limitMs`. @throws never
+ */
+export async function waitForTransfersToSettle(
+  activeTransfers: { get(): Promise<{ values: { value: number }[] }> },
+  limitMs = CLEANUP_LIMIT_MS,
+): Promise<boolean> {
+  const deadline = Date.now() + limitMs;
+  for (;;) {
+    const { values } = await activeTransfers.get();
+    if (values.every((v) => v.value <= 0)) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
