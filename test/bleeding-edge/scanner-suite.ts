@@ -6,6 +6,7 @@ import { createLockStore } from '../../src/webdav/locks/lock-store.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import { createBleedingEdgeScanner, checkSums } from '../../src/catalog/bleeding-edge/index.ts';
 import type { Mount } from '../../src/vfs/mount.ts';
+import type { Backend } from '../../src/vfs/types.ts';
 import type { LockStore } from '../../src/webdav/context.ts';
 import { bleedingConfig, captureLogger, newBus, sleep, stateFor, type Store } from './fixtures.ts';
 import { viewOf } from './view.ts';
@@ -18,7 +19,11 @@ const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 function rig(store: Store, rules: Rules, extra: { locks?: LockStore; now?: () => Date } = {}) {
   const cfg = bleedingConfig(SLUG, rules, store.directory, store.s3);
   const { log, lines } = captureLogger();
-  const mount = store.mount(cfg, SLUG, log);
+  const real = store.mount(cfg, SLUG, log);
+  const calls = { list: 0 };
+  const counted = Object.create(real.backend) as Backend;
+  counted.list = (p, o) => { calls.list++; return real.backend.list(p, o); };
+  const mount: Mount = { ...real, backend: counted };
   const { meta, backend } = mount;
   const state = stateFor(cfg, SLUG, mount);
   const bus = newBus();
@@ -33,7 +38,7 @@ function rig(store: Store, rules: Rules, extra: { locks?: LockStore; now?: () =>
     assert.equal(r!.error, undefined, `scan failed: ${r!.error}`);
     return r!;
   };
-  return { scanner, scan, meta, backend, mount, bus, locks, log, lines, metrics, published, state };
+  return { scanner, scan, meta, backend, mount, calls, bus, locks, log, lines, metrics, published, state };
 }
 
 /** Drops a release folder with an item (and its sidecar, as our upload path records it) and optional extra files. */
@@ -234,5 +239,27 @@ export function scannerSuite(kind: string, make: () => Promise<Store>, skip?: st
     assert.deepEqual(Object.fromEntries(verdict), { 'good.bin': true, 'bad.bin': false });
     assert.deepEqual((await r.scan()).mismatches, [{ version: 's1', name: 'bad.bin' }], 'still exposed');
     assert.equal(r.lines.filter((l) => l.item === 'bad.bin').length, 1, 'logged once');
+  });
+
+  t('cheap: a steady-state scan lists the category once plus one release re-verification', async (store) => {
+    const r = rig(store, { settleSeconds: 0 });
+    const N = 40;
+    await Promise.all(Array.from({ length: N }, (_, i) => dropRelease(store, r.mount, `r${i}`)));
+    let t0 = performance.now();
+    r.calls.list = 0;
+    await r.scan();
+    const first = { lists: r.calls.list, ms: performance.now() - t0 };
+    assert.equal(first.lists, 1 + N, 'first scan: the category plus every release');
+    t0 = performance.now();
+    r.calls.list = 0;
+    for (let i = 0; i < 5; i++) await r.scan();
+    const steady = { lists: r.calls.list / 5, ms: (performance.now() - t0) / 5 };
+    assert.equal(steady.lists, 2, 'steady scan: the category + one re-verified release');
+    await store.drop('r7/new.bin', 'x');
+    r.bus.emit('change', { category: SLUG, path: 'r7/new.bin', op: 'write' });
+    r.scanner.start();
+    await sleep(400);
+    await r.scanner.stop();
+    console.log(`${kind}: ${N} releases: first scan ${first.lists} listings ${first.ms.toFixed(0)} ms; steady scan ${steady.lists} listings ${steady.ms.toFixed(1)} ms`);
   });
 }

@@ -46,6 +46,23 @@ export interface CategoryScanInput {
   reverifyPerScan: number;
 }
 
+/** Release folders listed at once (a first scan of a big S3 category lists every release). */
+const LIST_CONCURRENCY = 8;
+
+/** Maps with at most `limit` calls in flight, results in input order. */
+async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
 async function collect(it: AsyncIterable<Entry>): Promise<Entry[]> {
   const out: Entry[] = [];
   for await (const e of it) out.push(e);
@@ -106,7 +123,9 @@ async function pruneRelease(input: CategoryScanInput, version: string): Promise<
   try {
     await backend.remove(version, { recursive: true });
   } catch (err) {
-    if (!isVfsError(err, 'ENOENT')) throw err;
+    // A concurrent remover (another daemon) can make a recursive delete trip over vanished
+    // children; what counts is whether the folder is gone now.
+    if (!isVfsError(err, 'ENOENT') && (await listRelease(input, version, undefined)) !== undefined) throw err;
     removed = false;
   }
   try {
@@ -159,19 +178,21 @@ async function scanSteps(input: CategoryScanInput, result: ScanResult): Promise<
   );
   const dirty = new Set(state.dirty);
   state.dirty.clear();
-  for (const [version, folder] of folders) {
+  const due = [...folders].filter(([version, folder]) => {
     const known = state.releases.get(version);
-    const stamp = stampOf(folder);
-    const due = !known || known.facts.settling || dirty.has(version) || reverify.has(version) || known.folderStamp !== stamp;
-    if (!due) continue;
-    const facts = await listRelease(input, version, folder);
+    return !known || known.facts.settling || dirty.has(version) || reverify.has(version) || known.folderStamp !== stampOf(folder);
+  });
+  const listed = await mapLimited(due, LIST_CONCURRENCY, ([version, folder]) => listRelease(input, version, folder));
+  for (const [idx, [version, folder]] of due.entries()) {
+    const known = state.releases.get(version);
+    const facts = listed[idx];
     if (!facts) {
       if (known) { state.releases.delete(version); if (state.scanned) result.vanished.push(version); }
       continue;
     }
     const wasVisible = known !== undefined && !known.facts.settling;
     const changed = !known || known.facts.fingerprint !== facts.fingerprint;
-    const next: KnownRelease = { facts, folderStamp: stamp, listedAt: Date.now(), sumsCheckedFor: known?.sumsCheckedFor, mismatches: known?.mismatches ?? [] };
+    const next: KnownRelease = { facts, folderStamp: stampOf(folder), listedAt: Date.now(), sumsCheckedFor: known?.sumsCheckedFor, mismatches: known?.mismatches ?? [] };
     state.releases.set(version, next);
     if (facts.settling) continue;
     if (state.scanned && (changed || !wasVisible) && facts.files.length > 0) result.published.push(version);
