@@ -12,7 +12,11 @@ export const SIGNED_LINK_MAX_SECONDS = 31 * 24 * 3600;
 
 const secret = z.string().min(1).transform((s) => new Secret(s));
 const port = z.number().int().min(0).max(65535);
-const slug = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'a slug is 1-64 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit');
+/** Names the downloads listener uses for its own routes; a category cannot take them. */
+export const RESERVED_SLUGS = ['dl', 'api', 'healthz', 'readyz', 'metrics', 'login', 'static', 'favicon.ico', 'robots.txt'] as const;
+const slug = z.string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'a slug is 1-64 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit')
+  .refine((s) => !(RESERVED_SLUGS as readonly string[]).includes(s), { message: `this slug is reserved for the downloads site (${RESERVED_SLUGS.join(', ')})` });
 
 export const CANNED_ACLS = [
   'private', 'public-read', 'public-read-write', 'authenticated-read',
