@@ -196,8 +196,9 @@ async function scanSteps(input: CategoryScanInput, result: ScanResult): Promise<
     state.releases.set(version, next);
     if (facts.settling) continue;
     if (state.scanned && (changed || !wasVisible) && facts.files.length > 0) result.published.push(version);
-    await verifySums(input, version, next);
   }
+  // SHA256SUMS of changed releases, and of those whose hashes were not all recorded yet (no listing needed).
+  for (const [version, known] of state.releases) if (!known.facts.settling) await verifySums(input, version, known);
   for (const [version, k] of state.releases) if (k.facts.settling) result.settling.push(version);
   await applyRetention(input, result);
 }
