@@ -20,6 +20,8 @@ import { ensureDataDirs } from './lifecycle/data-dirs.ts';
 import { trackRequests, waitForTransfersToSettle, type RequestTracker } from './lifecycle/drain.ts';
 import { restartOnlyChanges } from './lifecycle/reload-plan.ts';
 import { buildRuntimeState, type S3Handle } from './lifecycle/runtime-state.ts';
+import { startupSweep } from './lifecycle/sweep.ts';
+import { staleUploadAborter } from './lifecycle/stale-uploads.ts';
 
 /** Options for tests and the CLI. */
 export interface AppOptions {
@@ -89,6 +91,9 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     downloads: `http://${hostPort(dlAddr)}/`,
     categories: [...first.state.mounts.values()].map((m) => `${m.category.slug}=${m.backend.description}`) }, 'releasedav started');
 
+  // The sweep runs beside the running daemon (a large tree must not delay start-up).
+  const sweep = startupSweep(config, { log: log.child({ component: 'sweep' }), s3Client: s3?.client, abortStaleUploads: staleUploadAborter(metrics) });
+
   let stopping: Promise<void> | undefined;
   return {
     log, metrics, state,
@@ -118,6 +123,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
           if (settled) log.info('cut transfers cleaned up (multipart uploads aborted, temp files removed)');
           else log.warn('cut transfers still cleaning up after the time limit; the start-up sweep will finish the job');
         } else log.info('all requests finished');
+        await sweep;
         await scanner.stop();
         await catalog.close();
         log.info('stopped');
