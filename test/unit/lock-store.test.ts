@@ -114,3 +114,16 @@ test('assertUnlocked: by token only, every exclusive lock, one of the shared one
   assertUnlocked(ctx([sh1.token]), 'stable', 'sh/x');
   assert.throws(() => assertUnlocked(ctx(['opaquelocktoken:bogus']), 'stable', 'sh/x'), locked);
 });
+
+test('assertUnlocked member: a depth-0 lock on the folder guards adding/removing members only', async () => {
+  const { assertUnlocked } = await import('../../src/webdav/locks/enforce.ts');
+  const s = createLockStore();
+  const ctx = (tokens: string[]) => ({ locks: s, submittedTokens: tokens }) as unknown as import('../../src/webdav/context.ts').DavContext;
+  const locked = (e: unknown) => isVfsError(e, 'ELOCKED');
+  const l = s.create(spec({ path: 'folder', depth: '0' }));
+  assertUnlocked(ctx([]), 'stable', 'folder/existing.txt', {}); // changing a member's content is no membership change
+  assert.throws(() => assertUnlocked(ctx([]), 'stable', 'folder/new.txt', { member: true }), locked);
+  assertUnlocked(ctx([l.token]), 'stable', 'folder/new.txt', { member: true });
+  assertUnlocked(ctx([]), 'stable', 'folder/sub/new.txt', { member: true }); // not a direct member
+  assertUnlocked(ctx([]), 'stable', 'other/new.txt', { member: true });
+});

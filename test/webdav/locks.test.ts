@@ -118,6 +118,24 @@ for (const slug of ['local', 's3']) {
       assert.equal(h.locks.size(), 0, 'failed LOCKs leave no lock behind');
     });
 
+    test('depth 0 on a collection guards its membership, not its members', async () => {
+      await h.mount(slug).backend.mkdir('d0');
+      await put('d0/member.txt');
+      const r = await dav(h, 'LOCK', `/${slug}/d0/`, { body: lockBody('exclusive'), headers: { Depth: '0' } });
+      assert.equal(r.status, 200);
+      const tok = tokenOf(r);
+      assert.equal((await dav(h, 'PROPPATCH', `/${slug}/d0/member.txt`, { body: PATCH })).status, 207, 'a member is not locked');
+      assert.equal((await dav(h, 'LOCK', `/${slug}/d0/new.txt`, { body: lockBody('exclusive') })).status, 423, 'new member without the token');
+      assert.equal((await dav(h, 'COPY', `/${slug}/file.txt`, { headers: { Destination: `/${slug}/d0/copy.txt` } })).status, 423);
+      assert.equal((await dav(h, 'MOVE', `/${slug}/d0/member.txt`, { headers: { Destination: `/${slug}/moved-member.txt` } })).status, 423);
+      assert.equal((await dav(h, 'COPY', `/${slug}/file.txt`, { headers: { Destination: `/${slug}/d0/copy.txt`, If: `</${slug}/d0/> (<${tok}>)` } })).status, 201);
+      const n = await dav(h, 'LOCK', `/${slug}/d0/new.txt`, { body: lockBody('exclusive'), headers: { If: `</${slug}/d0/> (<${tok}>)` } });
+      assert.equal(n.status, 201);
+      assert.equal((await dav(h, 'UNLOCK', `/${slug}/d0/new.txt`, { headers: { 'Lock-Token': tokenOf(n) } })).status, 204);
+      assert.equal((await dav(h, 'UNLOCK', `/${slug}/d0/`, { headers: { 'Lock-Token': tok } })).status, 204);
+      assert.equal(h.locks.size(), 0);
+    });
+
     test('bad requests: malformed XML, wrong root, bad scope, Depth 1, refresh without token → 400', async () => {
       const bad = [
         { body: '<D:lockinfo xmlns:D="DAV:"><D:lockscope>' },

@@ -84,8 +84,8 @@ async function plan(ctx: DavContext, op: Op): Promise<Plan> {
   const existed = await statOrUndefined(dst, dest.path);
   if (existed && !overwrite) throw new VfsError('EPRECOND', 'the destination exists and Overwrite is F');
   if (existed && sameCategory && isWithin(dest.path, srcPath)) throw new VfsError('EACCES', 'cannot overwrite an ancestor of the source');
-  if (op === 'move') assertUnlocked(ctx, srcSlug, srcPath, { descendants: true });
-  assertUnlocked(ctx, dst.category.slug, dest.path, { descendants: true });
+  if (op === 'move') assertUnlocked(ctx, srcSlug, srcPath, { descendants: true, member: true });
+  assertUnlocked(ctx, dst.category.slug, dest.path, { descendants: true, member: !existed });
   const dstHref = dest.href.endsWith('/') || entry.kind !== 'dir' ? dest.href : dest.href + '/';
   return { op, src, srcPath, entry, dst, dstPath: dest.path, dstHref, depth, existed };
 }

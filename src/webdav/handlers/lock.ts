@@ -7,6 +7,7 @@ import { VfsError, isVfsError } from '../../vfs/errors.ts';
 import { isWithin, parentPath } from '../../vfs/path.ts';
 import type { DavContext, DavHandler, DavLock } from '../context.ts';
 import { lockCovers } from '../locks/lock-store.ts';
+import { assertUnlocked } from '../locks/enforce.ts';
 import { lockDiscoveryXml, lockRootHref } from '../locks/lock-xml.ts';
 import { parseLockDepth, parseLockInfo, parseTimeout } from '../locks/lock-request.ts';
 import { sendError, sendXml } from '../xml/multistatus.ts';
@@ -80,6 +81,8 @@ export const handleLock: DavHandler = async (ctx) => {
   }
   if (!exists) {
     try {
+      // A new (lock-null) resource is a new member of its folder: a depth-0 lock there needs its token.
+      assertUnlocked(ctx, slug, parentPath(path));
       await mount.backend.write(path, Readable.from([]), { size: 0, ifNoneMatch: true });
     } catch (e) {
       ctx.locks.remove(lock.token);

@@ -2,15 +2,22 @@
 import { VfsError } from '../../vfs/errors.ts';
 import type { DavContext } from '../context.ts';
 import { normalizeToken } from './lock-store.ts';
+import { parentPath } from '../../vfs/path.ts';
 
 /**
  * Throws unless `ctx.submittedTokens` holds a token of every lock (by any user, admins included)
  * that covers category/path. With `descendants: true` locks beneath the path count too (DELETE or
- * MOVE of a folder, the destination of COPY/MOVE). Shared locks on one root: holding one suffices.
+ * MOVE of a folder, the destination of COPY/MOVE). With `member: true` the request adds or removes
+ * `path` as a member of its folder, so a depth-0 lock on that folder counts as well (RFC 4918 §7.4).
+ * Shared locks on one root: holding one suffices.
  * @throws VfsError ELOCKED (423)
  */
-export function assertUnlocked(ctx: DavContext, category: string, path: string, o: { descendants?: boolean } = {}): void {
+export function assertUnlocked(ctx: DavContext, category: string, path: string, o: { descendants?: boolean; member?: boolean } = {}): void {
   const locks = ctx.locks.covering(category, path, o.descendants ?? false);
+  if (o.member && path !== '') {
+    const parent = parentPath(path);
+    for (const l of ctx.locks.covering(category, parent)) if (l.path === parent && l.depth === '0') locks.push(l);
+  }
   if (!locks.length) return;
   const held = new Set(ctx.submittedTokens.map(normalizeToken));
   const sharedRoots = new Map<string, boolean>();
