@@ -1,0 +1,48 @@
+/**
+ * Measure: PROPFIND Depth 1 (allprop) on a folder of `files` small files on disk — ReleaseDAV vs
+ * nginx dav_ext and rclone, one warm-up then the median of 5.
+ * Target: ≤ 2× nginx's time and ≥ 2× faster than rclone.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { propfind, propfindCommand } from '../lib/propfind.ts';
+import { median, fmt } from '../lib/stats.ts';
+import { ratio } from '../lib/results.ts';
+import { logCommand, type Ctx } from '../lib/context.ts';
+
+const SECTION = 'PROPFIND disk';
+
+/** Creates `<tree>/list/` with `n` 1 KiB files; called before the peers start (rclone caches listings). */
+export function makeListFolder(tree: string, n: number): string {
+  const dir = join(tree, 'list');
+  mkdirSync(dir, { recursive: true });
+  const body = Buffer.alloc(1024, 'x');
+  for (let i = 0; i < n; i++) writeFileSync(join(dir, `f${String(i).padStart(5, '0')}.bin`), body);
+  return dir;
+}
+
+/** Runs the measure. @throws never (failures become problems) */
+export async function propfindDisk(ctx: Ctx): Promise<void> {
+  const { s, r, peers } = ctx;
+  const subjects = [
+    { name: 'ReleaseDAV', url: peers.rdav && `${peers.rdav.davUrl}/disk/list/` },
+    { name: 'nginx dav_ext', url: peers.nginx && `${peers.nginx.baseUrl}/list/` },
+    { name: 'rclone serve webdav', url: peers.rcloneDisk && `${peers.rcloneDisk.baseUrl}/list/` },
+  ];
+  const q = `Depth 1, ${s.files} files`;
+  for (const sub of subjects) {
+    if (!sub.url) continue;
+    logCommand(ctx, `PROPFIND Depth 1 disk (${sub.name})`, propfindCommand(sub.url, '1', 'allprop'));
+    try {
+      const first = await propfind(sub.url, '1', 'allprop', s.user, s.password, s.workDir);
+      const ms: number[] = [];
+      for (let i = 0; i < 5; i++) ms.push((await propfind(sub.url, '1', 'allprop', s.user, s.password, s.workDir)).ms);
+      r.add({ section: SECTION, subject: sub.name, quantity: q, value: median(ms), unit: 'ms',
+        note: `${first.responses} responses, ${fmt(first.bytes / 1e6, 1)} MB; first ${fmt(first.ms, 0)} ms${first.responses !== s.files + 1 ? ` — expected ${s.files + 1} responses` : ''}` });
+    } catch (e) { r.problem(`${SECTION}, ${sub.name}: ${(e as Error).message}`); }
+  }
+  const ours = r.value(SECTION, 'ReleaseDAV', q), ng = r.value(SECTION, 'nginx dav_ext', q), rc = r.value(SECTION, 'rclone serve webdav', q);
+  const a = ratio(ours, ng), b = ratio(rc, ours);
+  r.check({ section: SECTION, target: `PROPFIND ${q} ≤ 2× nginx`, met: a === null ? null : a <= 2, measured: `${fmt(a)}× (ReleaseDAV ${fmt(ours)} / nginx ${fmt(ng)} ms)` });
+  r.check({ section: SECTION, target: `PROPFIND ${q} ≥ 2× faster than rclone`, met: b === null ? null : b >= 2, measured: `${fmt(b)}× (rclone ${fmt(rc)} / ReleaseDAV ${fmt(ours)} ms)` });
+}

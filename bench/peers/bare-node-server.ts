@@ -1,0 +1,31 @@
+/**
+ * Peer process: a bare Node http server, the loopback ceiling. PUT /x streams the body to a file in
+ * the folder given as argv[3], GET /x streams it back, any other GET answers a fixed 302.
+ * Usage: node --import tsx bench/peers/bare-node-server.ts PORT DIR
+ */
+import { createServer } from 'node:http';
+import { createReadStream, createWriteStream, statSync } from 'node:fs';
+import { join, basename } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+
+const port = Number(process.argv[2]);
+const dir = process.argv[3]!;
+const LOCATION = 'http://127.0.0.1:9/bucket/file.bin?X-Amz-Signature=0123456789abcdef';
+
+createServer((req, res) => {
+  const name = join(dir, basename(decodeURIComponent((req.url ?? '/').split('?')[0]!)) || 'x');
+  if (req.method === 'PUT') {
+    pipeline(req, createWriteStream(name)).then(() => { res.statusCode = 201; res.end(); }, () => { res.statusCode = 500; res.end(); });
+    return;
+  }
+  if (req.method === 'GET' && req.url?.startsWith('/files/')) {
+    try {
+      const st = statSync(name);
+      res.writeHead(200, { 'Content-Length': st.size, 'Content-Type': 'application/octet-stream' });
+      pipeline(createReadStream(name, { highWaterMark: 1 << 20 }), res).catch(() => res.destroy());
+    } catch { res.statusCode = 404; res.end(); }
+    return;
+  }
+  res.writeHead(302, { Location: LOCATION, 'Cache-Control': 'no-store', 'Content-Length': 0 });
+  res.end();
+}).listen(port, '127.0.0.1');

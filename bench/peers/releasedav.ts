@@ -1,0 +1,85 @@
+/**
+ * The subject: ReleaseDAV itself, started as users start it (`node --import tsx src/main.ts serve
+ * --config FILE`) with one disk category and, when S3 is there, one S3 category on the same RGW.
+ */
+import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { startService, waitForPort, freePort, type Service } from '../lib/proc.ts';
+import type { S3Settings } from '../lib/settings.ts';
+import { hashPassword } from '../../src/auth/passwords.ts';
+
+/** The upload buffers configured for the bench (the schema's defaults, written out). */
+export const UPLOAD = { queueSize: 4, minPartSizeMiB: 16, unknownSizePartSizeMiB: 64 } as const;
+/** Metadata cache lifetime configured for the bench: a listing is cold again after this. */
+export const CACHE_TTL_SECONDS = 5;
+
+/** A running daemon and its two listeners. */
+export interface ReleaseDavPeer {
+  service: Service; davUrl: string; dlUrl: string;
+  /** Disk folder behind the `disk` category. */
+  diskRoot: string;
+  /** Key prefix (with trailing slash) behind the `s3` category, or null without S3. */
+  s3Prefix: string | null;
+  configFile: string;
+  command: string;
+}
+
+/** Options for one daemon start. */
+export interface ReleaseDavOptions {
+  repoRoot: string; workDir: string; diskRoot: string; user: string; pass: string; s3: S3Settings | null; runId: string;
+  /** Extra node flags, e.g. ['--cpu-prof', '--cpu-prof-dir=...']. */
+  nodeFlags?: string[];
+  /** Name for the log file (several starts in one run). */
+  name?: string;
+}
+
+/**
+ * Writes the bench config and starts the daemon; resolves once the WebDAV port accepts connections.
+ * @throws Error when src/main.ts is missing, the daemon exits, or it does not listen within 60 s.
+ */
+export async function startReleaseDav(o: ReleaseDavOptions): Promise<ReleaseDavPeer> {
+  const main = join(o.repoRoot, 'src/main.ts');
+  if (!existsSync(main)) throw new Error('src/main.ts does not exist yet');
+  const diskRoot = o.diskRoot;
+  mkdirSync(diskRoot, { recursive: true });
+  const [davPort, dlPort] = [await freePort(), await freePort()];
+  const s3Prefix = o.s3 ? `${o.runId}-rdav/` : null;
+  const access = `      read: [${o.user}]\n      write: [${o.user}]\n      download: public\n`;
+  const yaml = [
+    `webdav: { host: 127.0.0.1, port: ${davPort} }`,
+    `downloads: { host: 127.0.0.1, port: ${dlPort} }`,
+    'logging: { level: warn }',
+    'storage:',
+    `  local: { root: ${JSON.stringify(o.workDir)} }`,
+    ...(o.s3 ? [
+      '  s3:',
+      `    bucket: ${o.s3.bucket}`,
+      `    endpoint: ${o.s3.endpoint}`,
+      `    region: ${o.s3.region}`,
+      '    forcePathStyle: true',
+      '    accessKeyId: ${BENCH_S3_ACCESS_KEY}',
+      '    secretAccessKey: ${BENCH_S3_SECRET_KEY}',
+      `    upload: { queueSize: ${UPLOAD.queueSize}, minPartSizeMiB: ${UPLOAD.minPartSizeMiB}, unknownSizePartSizeMiB: ${UPLOAD.unknownSizePartSizeMiB} }`,
+    ] : []),
+    `cache: { ttlSeconds: ${CACHE_TTL_SECONDS} }`,
+    'auth:',
+    '  users:',
+    `    ${o.user}: { password: "${await hashPassword(o.pass)}" }`,
+    'categories:',
+    '  - slug: disk',
+    `    directory: ${JSON.stringify(diskRoot)}`,
+    '    access:',
+    access,
+    ...(o.s3 ? ['  - slug: s3', `    directory: "s3://${s3Prefix!.slice(0, -1)}"`, '    access:', access] : []),
+  ].join('\n');
+  const configFile = join(o.workDir, 'releasedav.yaml');
+  writeFileSync(configFile, yaml);
+  const args = [...(o.nodeFlags ?? []), '--import', 'tsx', 'src/main.ts', 'serve', '--config', configFile];
+  const env = { ...process.env, BENCH_S3_ACCESS_KEY: o.s3?.accessKeyId ?? '', BENCH_S3_SECRET_KEY: o.s3?.secretAccessKey ?? '' };
+  const service = startService(o.name ?? 'releasedav', process.execPath, args, o.workDir, { cwd: o.repoRoot, env });
+  await waitForPort(davPort, 60000, service);
+  return {
+    service, davUrl: `http://127.0.0.1:${davPort}`, dlUrl: `http://127.0.0.1:${dlPort}`, diskRoot, s3Prefix, configFile,
+    command: `node ${args.join(' ').replace(configFile, 'bench.yaml')}`,
+  };
+}
