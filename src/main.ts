@@ -1,9 +1,25 @@
 /**
  * The `releasedav` command's entry point: the only place that exits the process.
  */
+import { describeFailure, EXIT } from './cli/exit-codes.ts';
 import { processIo } from './cli/io.ts';
 import { runCli } from './cli/run.ts';
 
-const code = await runCli(process.argv.slice(2), processIo());
-// Flush stdout/stderr before exiting (pipes are asynchronous).
-process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+const argv = process.argv.slice(2);
+
+/** Flushes stdout/stderr (pipes are asynchronous), then exits. */
+function exit(code: number): void {
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
+
+// A bug that escapes every handler: one line (stack with --debug), exit 1; systemd restarts us.
+const crash = (err: unknown) => {
+  const { message } = describeFailure(err);
+  process.stderr.write(`releasedav: crashed: ${message}\n`);
+  if (argv.includes('--debug') && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  exit(EXIT.RUNTIME);
+};
+process.on('uncaughtException', crash);
+process.on('unhandledRejection', crash);
+
+exit(await runCli(argv, processIo()));
