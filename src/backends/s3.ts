@@ -3,7 +3,7 @@
  * (plus zero-byte `dir/` markers for empty ones, hidden from listings); listings take size and
  * mtime from ListObjectsV2, never from a HEAD per object. All AWS errors go through s3-errors.ts.
  */
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import {
   CopyObjectCommand, CreateMultipartUploadCommand, AbortMultipartUploadCommand, DeleteObjectCommand, DeleteObjectsCommand,
   GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type ObjectCannedACL, type S3Client,
@@ -32,6 +32,18 @@ export interface S3BackendOptions {
 }
 
 const EPOCH = new Date(0);
+
+/** Passes the first `n` bytes of a stream, then ends it. */
+function limitBytes(n: number) {
+  return async function* (source: AsyncIterable<Buffer>) {
+    let left = n;
+    for await (const chunk of source) {
+      if (left <= 0) break;
+      yield chunk.length <= left ? chunk : chunk.subarray(0, left);
+      left -= chunk.length;
+    }
+  };
+}
 const unquote = (etag: string | undefined) => etag?.replace(/^"|"$/g, '');
 const parentOf = (path: string) => path.slice(0, Math.max(0, path.lastIndexOf('/')));
 const validName = (name: string) => name !== '' && name !== '.' && name !== '..' && !name.includes('/');
@@ -213,7 +225,11 @@ export function createS3Backend(o: S3BackendOptions): Backend {
       try {
         const res = await s3Call(count, 'GetObject', q(path), () =>
           client.send(new GetObjectCommand({ Bucket: bucket, Key: keyOf(path), Range }), { abortSignal: ro?.signal }));
-        return res.Body as Readable;
+        const body = res.Body as Readable;
+        // Some S3 look-alikes (s3rver) answer `bytes=0-0` with the whole object: never pass on more than asked.
+        const wanted = r?.end !== undefined ? r.end - r.start + 1 : undefined;
+        if (wanted !== undefined && (res.ContentLength ?? 0) > wanted) return Readable.from(limitBytes(wanted)(body));
+        return body;
       } catch (err) {
         if (isVfsError(err, 'ENOENT') && path !== '' && (await isDir(path))) throw new VfsError('EISDIR', `${q(path)} is a folder`);
         if (path === '') throw new VfsError('EISDIR', 'the root is a folder');
