@@ -73,6 +73,7 @@ async function main(): Promise<number> {
   if (!s.s3) r.problem('no S3 endpoint (BENCH_S3_*): the S3 measures are skipped');
   const ctx: Ctx = {
     s, r, peers, tree, bigFile: file, commands: new Map(),
+    rgwGc,
     async restartRcloneS3() {
       await peers.rcloneS3?.service.stop();
       peers.rcloneS3 = await tryStart('rclone (S3)', () => startRclone('rclone-s3', `rgw:${s.s3!.bucket}`, s.workDir, s.user, s.password, s.s3!));

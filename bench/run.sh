@@ -6,6 +6,8 @@
 # Env: BENCH_SIZE_MIB BENCH_BIG_MIB BENCH_REPS BENCH_FILES BENCH_WRK_SECONDS BENCH_CONC BENCH_CONC_MIB
 #      BENCH_ONLY=disk,propfind-disk,s3,propfind-s3,depth0,dl,concurrent,rss   (see bench/lib/settings.ts)
 #      BENCH_S3_ENDPOINT/BUCKET/ACCESS_KEY/SECRET_KEY/REGION: use that S3 instead of starting an RGW
+#      BENCH_RGW_BACKEND (memstore; start-rgw.sh's bluestore mode fails at mkfs: its block path is the
+#      symlink bluestore itself creates) BENCH_RGW_GB (12)
 #      BENCH_CPU_PROF=1: run the daemon with --cpu-prof (profiles in .tmp/bench/profiles)
 # Exit: 0 when it ran (missed targets are findings in the table), non-zero when it could not run.
 set -euo pipefail
@@ -28,7 +30,7 @@ if [ -z "${BENCH_S3_ENDPOINT:-}" ]; then
   say "starting the bench RGW in $RGW_DIR (port ${BENCH_RGW_PORT:-7490})"
   trap 'scripts/s3-test-server/stop-rgw.sh "$RGW_DIR" --wipe >/dev/null 2>&1 || true' EXIT
   DIR=$RGW_DIR RGW_PORT=${BENCH_RGW_PORT:-7490} MON_PORT=${BENCH_MON_PORT:-3320} MON_PORT_V1=${BENCH_MON_PORT_V1:-6798} \
-    OSD_BACKEND=bluestore OSD_SIZE_GB=${BENCH_RGW_GB:-32} S3_BUCKET=releasedav-bench \
+    OSD_BACKEND=${BENCH_RGW_BACKEND:-memstore} OSD_SIZE_GB=${BENCH_RGW_GB:-12} S3_BUCKET=releasedav-bench \
     S3_ACCESS_KEY=RDAVBENCHACCESS00001 S3_SECRET_KEY=rdavbenchsecret0000000000000000000000001 \
     scripts/s3-test-server/start-rgw.sh
   # shellcheck disable=SC1091

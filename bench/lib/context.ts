@@ -31,6 +31,8 @@ export interface Ctx {
   commands: Map<string, string>;
   /** Restarts rclone-on-S3 (for cold listings); returns the new peer or null. */
   restartRcloneS3(): Promise<RclonePeer | null>;
+  /** Frees deleted RGW objects now (the bench RGW's garbage collector waits 60 s otherwise). */
+  rgwGc(): Promise<void>;
 }
 
 /** Records a representative command once under its label. */

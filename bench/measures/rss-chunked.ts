@@ -45,14 +45,14 @@ export async function rssChunked(ctx: Ctx): Promise<void> {
   logCommand(ctx, 'chunked PUT', 'cat $FILE [×5] | curl -s -o /dev/null -u bench:PASS -T - -H "Transfer-Encoding: chunked" -H "X-Expected-Entity-Length: $BYTES" URL   # while polling /proc/PID/status VmRSS every 50 ms, after clear_refs 5 (VmHWM reset)');
   const peaks: Record<string, number | null> = {};
   if (peers.rdav?.s3Prefix) {
-    await curl([...userArg(s.user, s.password), '-o', '/dev/null', '-X', 'MKCOL', `${peers.rdav.davUrl}/s3/rss/`]).catch(() => undefined);
     for (const [label, n] of [[`${s.sizeMiB} MiB`, 1], [`${s.sizeMiB * times} MiB`, times]] as const) {
+      await curl([...userArg(s.user, s.password), '-o', '/dev/null', '-X', 'MKCOL', `${peers.rdav.davUrl}/s3/rss/`]).catch(() => undefined);
       try {
         const x = await chunkedPut(ctx, peers.rdav.service, `${peers.rdav.davUrl}/s3/rss/${n}.bin`, ctx.bigFile, n, size);
         peaks[label] = x.peakMiB;
         r.add({ section: SECTION, subject: 'ReleaseDAV', quantity: `peak RSS, ${label} chunked PUT`, value: x.peakMiB, unit: 'MiB', note: `RSS before ${fmt(x.startMiB, 0)} MiB, ${fmt(mbps(x.rate), 0)} MB/s` });
       } catch (e) { r.problem(`${SECTION}, ReleaseDAV ${label}: ${(e as Error).message}`); }
-      try { await sdk(s.s3!, 'delete', `${peers.rdav.s3Prefix}rss/`); } catch { /* best effort */ }
+      try { await sdk(s.s3!, 'delete', `${peers.rdav.s3Prefix}rss/`); await ctx.rgwGc(); } catch { /* best effort */ }
     }
   }
   if (peers.rcloneS3) {

@@ -58,6 +58,12 @@ export async function transferS3(ctx: Ctx): Promise<void> {
     cases.push({ name: 'ReleaseDAV', way: 'PUT', direct: false, run: () => viaCurlPut(url, true) },
       { name: 'ReleaseDAV', way: 'GET', direct: false, run: () => viaCurlGet(url, true) });
   }
+  const cleanup = async () => {
+    for (const p of [dir, `${peers.rdav?.s3Prefix ?? '-none-/'}put-rdav.bin`]) {
+      try { await sdk(s3, 'delete', p); } catch (e) { r.problem(`cleanup of ${p}: ${(e as Error).message}`); }
+    }
+    await ctx.rgwGc();
+  };
   const rates = new Map<Case, number[]>();
   const dead = new Set<string>();
   for (let i = 0; i < s.reps; i++) {
@@ -66,6 +72,7 @@ export async function transferS3(ctx: Ctx): Promise<void> {
       try { const v = await c.run(i); rates.set(c, [...(rates.get(c) ?? []), v]); }
       catch (e) { r.problem(`${SECTION}, ${c.name} ${c.way}: ${(e as Error).message}`); dead.add(c.name); }
     }
+    await cleanup(); // keeps the RGW's live data to one repetition's objects
   }
   const best: Record<Way, { name: string; v: number } | null> = { PUT: null, GET: null };
   for (const c of cases) {
@@ -84,8 +91,5 @@ export async function transferS3(ctx: Ctx): Promise<void> {
     const y = ratio(ours, rc);
     r.check({ section: SECTION, target: `${q} over WebDAV, S3 ahead of rclone`, met: y === null ? null : y > 1,
       measured: `${fmt(y)}× (ReleaseDAV ${fmt(ours, 0)} / rclone ${fmt(rc, 0)} MB/s)` });
-  }
-  for (const p of [dir, `${peers.rdav?.s3Prefix ?? '-none-/'}put-rdav.bin`]) {
-    try { await sdk(s3, 'delete', p); } catch (e) { r.problem(`cleanup of ${p}: ${(e as Error).message}`); }
   }
 }
