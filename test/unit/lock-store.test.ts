@@ -127,3 +127,23 @@ test('assertUnlocked member: a depth-0 lock on the folder guards adding/removing
   assertUnlocked(ctx([]), 'stable', 'folder/sub/new.txt', { member: true }); // not a direct member
   assertUnlocked(ctx([]), 'stable', 'other/new.txt', { member: true });
 });
+
+test('maxLocks caps the store (ENOSPC) until a lock goes away', () => {
+  const s = createLockStore({ maxLocks: 2 });
+  const a = s.create(spec({ path: '1' }));
+  s.create(spec({ path: '2' }));
+  assert.throws(() => s.create(spec({ path: '3' })), (e) => isVfsError(e, 'ENOSPC'));
+  s.remove(a.token);
+  s.create(spec({ path: '3' }));
+});
+
+test('covering with many locks stays fast (indexed by path)', () => {
+  const s = createLockStore({ maxLocks: 200_000 });
+  for (let i = 0; i < 50_000; i++) s.create(spec({ path: `dir${i % 100}/f${i}`, depth: '0' }));
+  const t0 = performance.now();
+  for (let i = 0; i < 10_000; i++) s.covering('stable', `dir${i % 100}/f${i}`);
+  const ms = performance.now() - t0;
+  assert.ok(ms < 1000, `10k lookups among 50k locks took ${ms.toFixed(0)} ms`);
+  assert.equal(s.covering('stable', 'dir7/f7').length, 1);
+  assert.equal(s.covering('stable', 'dir7', true).length, 500);
+});

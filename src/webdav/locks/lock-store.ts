@@ -13,12 +13,16 @@ export interface LockStoreOptions {
   now?: () => number;
   /** Longest timeout granted, seconds (`Infinite` and larger requests are capped to this). Default 3600. */
   maxTimeoutSeconds?: number;
+  /** Most active locks at once (a guard against clients flooding the store). Default 100,000. */
+  maxLocks?: number;
   /** Called with the number of active locks whenever it changes (metrics gauge). */
   onChange?: (n: number) => void;
 }
 
 /** Default and largest lock timeout, seconds. */
 export const DEFAULT_MAX_LOCK_TIMEOUT_SECONDS = 3600;
+/** Default cap on active locks. */
+export const DEFAULT_MAX_LOCKS = 100_000;
 
 /**
  * Canonical form of a client-supplied lock token: surrounding whitespace and one pair of
@@ -36,14 +40,31 @@ export function lockCovers(lock: DavLock, category: string, path: string): boole
   return lock.depth === 'infinity' && isWithin(lock.path, path);
 }
 
+/** `path` and every ancestor up to the root "". */
+function selfAndAncestors(path: string): string[] {
+  const out = [path];
+  for (let p = path; p !== ''; ) {
+    const i = p.lastIndexOf('/');
+    p = i < 0 ? '' : p.slice(0, i);
+    out.push(p);
+  }
+  return out;
+}
+
 /**
- * Creates an empty lock store. Methods never throw except as documented on {@link LockStore}.
- * Expired locks are dropped lazily on every call.
+ * Creates an empty lock store. Methods never throw except as documented on {@link LockStore}
+ * (plus `create`: VfsError ENOSPC when {@link LockStoreOptions.maxLocks} are active).
+ * Locks are indexed by category and root path, so `covering` costs the path depth, not the
+ * number of locks (except with descendants). Expired locks are dropped lazily.
  */
 export function createLockStore(o: LockStoreOptions = {}): LockStore {
   const now = o.now ?? Date.now;
   const max = Math.max(1, o.maxTimeoutSeconds ?? DEFAULT_MAX_LOCK_TIMEOUT_SECONDS);
+  const maxLocks = o.maxLocks ?? DEFAULT_MAX_LOCKS;
   const locks = new Map<string, DavLock>();
+  /** category → root path → locks rooted there. */
+  const index = new Map<string, Map<string, Set<DavLock>>>();
+  let nextExpiry = Infinity;
   let reported = 0;
 
   const changed = () => {
@@ -52,18 +73,36 @@ export function createLockStore(o: LockStoreOptions = {}): LockStore {
       o.onChange?.(reported);
     }
   };
+  const drop = (l: DavLock) => {
+    locks.delete(l.token);
+    const byPath = index.get(l.category);
+    const set = byPath?.get(l.path);
+    set?.delete(l);
+    if (set && !set.size) byPath!.delete(l.path);
+    if (byPath && !byPath.size) index.delete(l.category);
+  };
   const purge = () => {
     const t = now();
-    for (const [k, l] of locks) if (l.expiresAt <= t) locks.delete(k);
+    if (t < nextExpiry) return;
+    nextExpiry = Infinity;
+    for (const l of [...locks.values()]) {
+      if (l.expiresAt <= t) drop(l);
+      else nextExpiry = Math.min(nextExpiry, l.expiresAt);
+    }
     changed();
   };
   const clampTimeout = (s: number) => (Number.isFinite(s) && s > 0 ? Math.min(Math.floor(s), max) : max);
 
   const covering = (category: string, path: string, includeDescendants = false): DavLock[] => {
     purge();
+    const byPath = index.get(category);
+    if (!byPath) return [];
     const out: DavLock[] = [];
-    for (const l of locks.values()) {
-      if (lockCovers(l, category, path) || (includeDescendants && l.category === category && isWithin(path, l.path))) out.push(l);
+    for (const a of selfAndAncestors(path)) {
+      for (const l of byPath.get(a) ?? []) if (a === path || l.depth === 'infinity') out.push(l);
+    }
+    if (includeDescendants) {
+      for (const [p, set] of byPath) if (p !== path && isWithin(path, p)) out.push(...set);
     }
     return out;
   };
@@ -75,9 +114,16 @@ export function createLockStore(o: LockStoreOptions = {}): LockStore {
       const overlapping = covering(spec.category, spec.path, spec.depth === 'infinity');
       const conflict = overlapping.find((l) => l.scope === 'exclusive' || spec.scope === 'exclusive');
       if (conflict) throw new VfsError('ELOCKED', 'the resource is locked');
+      if (locks.size >= maxLocks) throw new VfsError('ENOSPC', 'too many active locks');
       const timeoutSeconds = clampTimeout(spec.timeoutSeconds);
       const lock: DavLock = { ...spec, timeoutSeconds, token: `opaquelocktoken:${randomUUID()}`, expiresAt: now() + timeoutSeconds * 1000 };
       locks.set(lock.token, lock);
+      let byPath = index.get(lock.category);
+      if (!byPath) index.set(lock.category, (byPath = new Map()));
+      let set = byPath.get(lock.path);
+      if (!set) byPath.set(lock.path, (set = new Set()));
+      set.add(lock);
+      nextExpiry = Math.min(nextExpiry, lock.expiresAt);
       changed();
       return { ...lock };
     },
@@ -87,13 +133,15 @@ export function createLockStore(o: LockStoreOptions = {}): LockStore {
       if (!lock) throw new VfsError('EPRECOND', 'no such lock');
       lock.timeoutSeconds = clampTimeout(timeoutSeconds);
       lock.expiresAt = now() + lock.timeoutSeconds * 1000;
+      nextExpiry = Math.min(nextExpiry, lock.expiresAt);
       return { ...lock };
     },
     remove(token) {
       purge();
-      const ok = locks.delete(normalizeToken(token));
+      const l = locks.get(normalizeToken(token));
+      if (l) drop(l);
       changed();
-      return ok;
+      return !!l;
     },
     get(token) {
       purge();
@@ -101,8 +149,8 @@ export function createLockStore(o: LockStoreOptions = {}): LockStore {
       return l ? { ...l } : undefined;
     },
     removeTree(category, path) {
-      for (const [k, l] of locks) if (l.category === category && isWithin(path, l.path)) locks.delete(k);
-      purge();
+      for (const [p, set] of index.get(category) ?? []) if (isWithin(path, p)) for (const l of [...set]) drop(l);
+      changed();
     },
     size() {
       purge();
