@@ -100,6 +100,11 @@ export function scannerSuite(kind: string, make: () => Promise<Store>, skip?: st
     assert.deepEqual(res.published.sort(), ['V3_Alpha', 'v1-rc2', 'v2_stable', 'v4_Rc', 'v5']);
     const byVersion = new Map((await viewOf(r.backend, 0)).map((v) => [v.version, v.maturity]));
     assert.deepEqual(Object.fromEntries(byVersion), { 'v1-rc2': 'rc', v2_stable: 'stable', V3_Alpha: 'alpha', v4_Rc: 'rc', v5: 'alpha', v6: 'alpha' });
+    assert.equal(res.settling.length, 0);
+    // an empty folder (MKCOL, S3 marker) settles and is pruned like any release, never published
+    await r.mount.backend.mkdir('v0-empty');
+    const again = await r.scan();
+    assert.deepEqual([again.published, again.settling], [[], []]);
     await store.drop('v5/._app.bin', 'more junk');
     assert.deepEqual((await r.scan()).published, [], 'junk never (re)publishes');
   });
@@ -138,12 +143,13 @@ export function scannerSuite(kind: string, make: () => Promise<Store>, skip?: st
   t('settle window: a release still uploading is neither published nor pruned; published once settled', async (store) => {
     const r = rig(store, { settleSeconds: 2, keep: 1 });
     await r.scan();
+    await r.mount.backend.mkdir('empty');
     await dropRelease(store, r.mount, 'a1');
     let res = await r.scan();
-    assert.deepEqual([res.published, res.settling], [[], ['a1']]);
+    assert.deepEqual([res.published, res.settling.sort()], [[], ['a1', 'empty']]);
     await sleep(2200);
     res = await r.scan();
-    assert.deepEqual([res.published, res.settling], [['a1'], []]);
+    assert.deepEqual([res.published, res.settling, res.pruned], [['a1'], [], []], 'an empty folder settles too, and is never pruned');
     // a new upload does not push out the only settled release while it settles
     r.scanner.start();
     await dropRelease(store, r.mount, 'a2');
@@ -156,6 +162,7 @@ export function scannerSuite(kind: string, make: () => Promise<Store>, skip?: st
     await r.scanner.stop();
     const keys = await store.allKeys();
     assert.ok(!keys.includes('a1/app.bin') && keys.includes('a2/app.bin'), keys.join(','));
+    assert.ok((await r.backend.stat('empty')).kind === 'dir', 'the empty folder is left alone');
   });
 
   t('a change event is noticed at once (debounced), without waiting for the periodic scan', async (store) => {

@@ -16,6 +16,9 @@
  * - SHA-256 check: the catalog calls {@link checkSums}(mount, release) and sets
  *   `item.sha256Mismatch = result.get(item.name) === false`. The scanner also checks and logs
  *   mismatches (once per release change) and reports them in `ScanResult.mismatches`.
+ * - Retention (scanner): settling releases are neither counted nor pruned; empty folders (no non-junk
+ *   file) are not releases and are left alone; locked releases are never pruned; age alone never
+ *   removes the newest release. See {@link planRetention}.
  * - Freshness: the scanner calls `onPublished(category)` whenever what a category shows changed
  *   (a release published, settled, changed, pruned or vanished); the composition root invalidates
  *   the catalog there. The catalog never triggers scans (no work on a visitor's request).

@@ -74,11 +74,16 @@ function stampOf(folder: Entry): string {
   return `${t > 0 ? t : ''}|${folder.etag ?? ''}`;
 }
 
-/** Lists one release; undefined if it vanished meanwhile. @throws VfsError other than ENOENT */
-async function listRelease(input: CategoryScanInput, version: string, folder: Entry | undefined): Promise<ReleaseFacts | undefined> {
+/**
+ * Lists one release; undefined if it vanished meanwhile. An empty folder whose listing carries no
+ * time (an S3 common prefix) is dated by when this scanner first saw it (`firstSeen`, ms).
+ * @throws VfsError other than ENOENT
+ */
+async function listRelease(input: CategoryScanInput, version: string, folder: Entry | undefined, firstSeen: number): Promise<ReleaseFacts | undefined> {
   try {
     const children = await collect(input.state.mount.backend.list(version, { fresh: true }));
-    return releaseFacts(children, folder, input.settleSeconds, input.now());
+    const timed = folder && folder.mtime.getTime() > 0 ? folder : { path: version, kind: 'dir' as const, size: 0, mtime: new Date(firstSeen) };
+    return releaseFacts(children, timed, input.settleSeconds, input.now());
   } catch (err) {
     if (isVfsError(err, 'ENOENT') || isVfsError(err, 'ENOTDIR')) return undefined;
     throw err;
@@ -125,7 +130,7 @@ async function pruneRelease(input: CategoryScanInput, version: string): Promise<
   } catch (err) {
     // A concurrent remover (another daemon) can make a recursive delete trip over vanished
     // children; what counts is whether the folder is gone now.
-    if (!isVfsError(err, 'ENOENT') && (await listRelease(input, version, undefined)) !== undefined) throw err;
+    if (!isVfsError(err, 'ENOENT') && (await listRelease(input, version, undefined, 0)) !== undefined) throw err;
     removed = false;
   }
   try {
@@ -182,7 +187,8 @@ async function scanSteps(input: CategoryScanInput, result: ScanResult): Promise<
     const known = state.releases.get(version);
     return !known || known.facts.settling || dirty.has(version) || reverify.has(version) || known.folderStamp !== stampOf(folder);
   });
-  const listed = await mapLimited(due, LIST_CONCURRENCY, ([version, folder]) => listRelease(input, version, folder));
+  const listed = await mapLimited(due, LIST_CONCURRENCY, ([version, folder]) =>
+    listRelease(input, version, folder, state.releases.get(version)?.firstSeenAt ?? input.now().getTime()));
   for (const [idx, [version, folder]] of due.entries()) {
     const known = state.releases.get(version);
     const facts = listed[idx];
@@ -192,7 +198,7 @@ async function scanSteps(input: CategoryScanInput, result: ScanResult): Promise<
     }
     const wasVisible = known !== undefined && !known.facts.settling;
     const changed = !known || known.facts.fingerprint !== facts.fingerprint;
-    const next: KnownRelease = { facts, folderStamp: stampOf(folder), listedAt: Date.now(), sumsCheckedFor: known?.sumsCheckedFor, mismatches: known?.mismatches ?? [] };
+    const next: KnownRelease = { facts, folderStamp: stampOf(folder), listedAt: Date.now(), firstSeenAt: known?.firstSeenAt ?? facts.date.getTime(), sumsCheckedFor: known?.sumsCheckedFor, mismatches: known?.mismatches ?? [] };
     state.releases.set(version, next);
     if (facts.settling) continue;
     if (state.scanned && (changed || !wasVisible) && facts.files.length > 0) result.published.push(version);
@@ -206,13 +212,14 @@ async function scanSteps(input: CategoryScanInput, result: ScanResult): Promise<
 async function applyRetention(input: CategoryScanInput, result: ScanResult): Promise<void> {
   const { state, rules } = input;
   if (rules.keep <= 0 && rules.maxAgeDays <= 0) return;
-  const candidates = [...state.releases].map(([version, k]) => ({
+  // Empty folders are not releases: never counted, never pruned (a build server may MKCOL long before its first PUT).
+  const candidates = [...state.releases].filter(([, k]) => k.facts.files.length > 0).map(([version, k]) => ({
     version, date: k.facts.date, settling: k.facts.settling,
     locked: input.locks.covering(input.slug, version, true).length > 0,
   }));
   for (const version of planRetention(candidates, rules, input.now())) {
     // Look again right before deleting: an upload may have started into it since we listed it.
-    const fresh = await listRelease(input, version, undefined);
+    const fresh = await listRelease(input, version, undefined, state.releases.get(version)?.firstSeenAt ?? input.now().getTime());
     if (fresh?.settling) {
       const k = state.releases.get(version);
       if (k) k.facts = fresh;

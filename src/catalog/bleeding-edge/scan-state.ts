@@ -7,6 +7,8 @@ export interface KnownRelease {
   facts: ReleaseFacts;
   /** Folder entry time/etag from the category listing when last listed (a change hint on disk). */
   folderStamp: string;
+  /** When this scanner first saw it (ms): dates an empty folder whose listing has no time. */
+  firstSeenAt: number;
   /** When we listed it last (ms), for round-robin re-verification. */
   listedAt: number;
   /** Fingerprint for which SHA256SUMS was last checked with every listed item's hash known. */
