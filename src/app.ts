@@ -21,6 +21,7 @@ import { trackRequests, waitForTransfersToSettle, type RequestTracker } from './
 import { restartOnlyChanges } from './lifecycle/reload-plan.ts';
 import { buildRuntimeState, type S3Handle } from './lifecycle/runtime-state.ts';
 import { startupSweep } from './lifecycle/sweep.ts';
+import { checkS3Bucket } from './lifecycle/s3-check.ts';
 import { staleUploadAborter } from './lifecycle/stale-uploads.ts';
 
 /** Options for tests and the CLI. */
@@ -63,6 +64,10 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
 
   const first = buildRuntimeState(config, { log, metrics });
   let s3: S3Handle | undefined = first.s3;
+  if (s3 && config.storage.s3) {
+    await checkS3Bucket(s3.client, config.storage.s3);
+    log.info({ bucket: config.storage.s3.bucket, endpoint: config.storage.s3.endpoint }, 'S3 bucket reachable');
+  }
   const state = createStateHolder(first.state);
   const getState = state.get;
 

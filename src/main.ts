@@ -7,6 +7,10 @@ import { runCli } from './cli/run.ts';
 
 const argv = process.argv.slice(2);
 
+// The AWS SDK prints a multi-line notice about Node < 22 on stderr at the first S3 client; the
+// daemon supports Node 20 (package.json engines), so keep stderr to our one-line messages.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 /** Flushes stdout/stderr (pipes are asynchronous), then exits. */
 function exit(code: number): void {
   process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));

@@ -3,7 +3,9 @@
  */
 import { DEFAULT_CONFIG_PATH, loadConfigFile } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
+import { createS3Client } from '../backends/s3-client.ts';
 import { localCategoryDir } from '../lifecycle/data-dirs.ts';
+import { checkS3Bucket } from '../lifecycle/s3-check.ts';
 import type { ParsedArgs } from './args.ts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
@@ -22,6 +24,16 @@ export async function checkConfigCommand(args: ParsedArgs, io: CliIo): Promise<E
   const file = args.config ?? DEFAULT_CONFIG_PATH;
   const { config } = loadConfigFile(file);
   io.stdout.write(`${file}: valid\n`);
+  const s3 = config.storage.s3;
+  if (s3) {
+    const client = createS3Client(s3);
+    try {
+      await checkS3Bucket(client, s3);
+    } finally {
+      client.destroy();
+    }
+    io.stdout.write(`S3 bucket "${s3.bucket}" at ${s3.endpoint ?? `AWS (${s3.region})`}: reachable\n`);
+  }
   const width = Math.max(...config.categories.map((c) => c.slug.length));
   for (const c of config.categories) {
     io.stdout.write(`  ${c.slug.padEnd(width)}  ${c.type.padEnd(13)}  ${describeBackend(config, c.directory)}\n`);
