@@ -18,7 +18,7 @@ export interface FileMeta {
   sha256?: string;
   /** Client-set modification time (PROPPATCH getlastmodified / Win32LastModifiedTime / X-OC-Mtime), ISO 8601. */
   mtime?: string;
-  /** Dead properties: key `{namespaceURI}localName`, value = the property's inner XML as sent. */
+  /** Dead properties: key `{namespaceURI}localName`, value = the whole property element as written by `serializeElement` (namespaces declared on itself). */
   props?: Record<string, string>;
 }
 
