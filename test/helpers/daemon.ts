@@ -34,7 +34,7 @@ export interface DaemonOptions {
 
 /** A running test server. */
 export interface TestDaemon {
-  /** `http://127.0.0.1:port` (no trailing slash). */
+  /** `http(s)://127.0.0.1:port` (no trailing slash). */
   origin: string;
   port: number;
   config: Config;
@@ -91,7 +91,7 @@ export async function startDaemon(o: DaemonOptions = {}): Promise<TestDaemon> {
   const dav = createWebdavServer({ getState: () => state, locks: createLockStore(), bus, log, metrics });
   const addr = await dav.listen(0, '127.0.0.1');
   return {
-    origin: `http://127.0.0.1:${addr.port}`,
+    origin: `${config.webdav.tls ? "https" : "http"}://127.0.0.1:${addr.port}`,
     port: addr.port,
     config, state, metrics, bus, root,
     writable: useS3 ? ['files', 's3'] : ['files'],
