@@ -5,7 +5,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startDaemon, USERS, type TestDaemon } from '../helpers/daemon.ts';
 import { s3SkipReason } from './http.ts';
 
@@ -25,9 +27,16 @@ function summaries(out: string): Map<string, { run: number; passed: number; fail
   return m;
 }
 
-function runLitmus(url: string): Promise<string> {
+/** Runs litmus in a temp dir (it writes debug.log/child.log into its cwd); output plus the debug log's tail. */
+function runLitmus(url: string): Promise<{ out: string; debugTail: string }> {
+  const cwd = mkdtempSync(join(tmpdir(), 'rdav-litmus-'));
   return new Promise((resolve) => {
-    execFile(LITMUS, ['-k', url, 'alice', USERS.alice], { timeout: 240_000, maxBuffer: 8 << 20 }, (_err, stdout, stderr) => resolve(String(stdout) + String(stderr)));
+    execFile(LITMUS, ['-k', url, 'alice', USERS.alice], { cwd, timeout: 240_000, maxBuffer: 8 << 20 }, (_err, stdout, stderr) => {
+      let debugTail = '';
+      try { debugTail = readFileSync(join(cwd, 'debug.log'), 'utf8').slice(-4000); } catch { /* none */ }
+      rmSync(cwd, { recursive: true, force: true });
+      resolve({ out: String(stdout) + String(stderr), debugTail });
+    });
   });
 }
 
@@ -36,13 +45,13 @@ const skip = s3SkipReason();
 
 for (const c of ['files', 's3']) {
   test(`litmus passes every test of ${SUITES.join(', ')} on the ${c === 'files' ? 'local' : 'S3'} category`, { skip: noLitmus || (c === 's3' ? skip : false), timeout: 300_000 }, async () => {
-    const out = await runLitmus(`${d.origin}/${c}/`);
+    const { out, debugTail } = await runLitmus(`${d.origin}/${c}/`);
     const s = summaries(out);
     const failures = out.split('\n').filter((l) => /\bFAIL\b/.test(l));
     for (const suite of SUITES) {
       const r = s.get(suite);
       assert.ok(r, `no summary for ${suite}:\n${out.slice(-2000)}`);
-      assert.equal(r.failed, 0, `${suite}: ${r.failed} failed\n${failures.join('\n')}`);
+      assert.equal(r.failed, 0, `${suite}: ${r.failed} failed\n${failures.join('\n')}\n--- debug.log tail ---\n${debugTail}`);
       assert.equal(r.passed, r.run, suite);
     }
     console.log(`# litmus ${c}: ` + SUITES.map((x) => `${x} ${s.get(x)!.passed}/${s.get(x)!.run}`).join(', '));
