@@ -13,6 +13,7 @@ import { readSmallText } from './read-text.ts';
 import { parseReleaseYaml, RELEASE_YAML_MAX_BYTES, type ReleaseYaml } from './release-yaml.ts';
 import type { CategoryRules } from './category-rules.ts';
 import type { Item, Release } from './types.ts';
+import { checkSums, SHA256SUMS_NAME } from './bleeding-edge/index.ts';
 
 /** Largest CHANGELOG read, bytes. */
 const CHANGELOG_MAX_BYTES = 1024 * 1024;
@@ -102,6 +103,7 @@ export async function buildRelease(inp: BuildReleaseInput): Promise<BuiltRelease
     items.push(item);
   }
   items.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  if (files.some((f) => baseName(f.path) === SHA256SUMS_NAME)) await markMismatches(inp, version, items);
 
   const y = out.yaml;
   // Normal releases date by their newest item; bleeding-edge ones by the first-seen file (as the
@@ -123,6 +125,19 @@ export async function buildRelease(inp: BuildReleaseInput): Promise<BuiltRelease
   };
   if (settle !== undefined && newest + settle * 1000 > Date.now()) out.release.settling = true;
   return out;
+}
+
+/** Sets `sha256Mismatch` on items whose recorded hash disagrees with the release's SHA256SUMS. */
+async function markMismatches(inp: BuildReleaseInput, version: string, items: Item[]): Promise<void> {
+  try {
+    const sums = await checkSums(inp.mount, { version, items });
+    for (const item of items) {
+      if (sums.get(item.name) === false) item.sha256Mismatch = true;
+      else delete item.sha256Mismatch;
+    }
+  } catch (err) {
+    inp.log.warn({ category: inp.slug, release: version, err: errText(err) }, 'catalog: cannot check SHA256SUMS');
+  }
 }
 
 async function readReleaseYaml(inp: BuildReleaseInput, e: Entry): Promise<ReleaseYaml | undefined> {

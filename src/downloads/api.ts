@@ -22,7 +22,7 @@ export function releaseJson(r: Release, baseUrl: string, dlid?: string) {
     notes: r.notesMarkdown ?? null, changes: r.notes ?? [],
     url: `${baseUrl}/${encodeUrlPath(r.category)}/${encodeUrlPath(r.version)}/`,
     files: r.items.map((i) => ({
-      name: i.name, size: i.size, date: i.mtime.toISOString(), sha256: i.sha256 ?? null,
+      name: i.name, size: i.size, date: i.mtime.toISOString(), sha256: i.sha256 ?? null, sha256Mismatch: i.sha256Mismatch === true,
       url: withDlid(`${baseUrl}/dl/${encodeUrlPath(r.category)}/${encodeUrlPath(r.version)}/${encodeUrlPath(i.name)}`, dlid),
     })),
   };

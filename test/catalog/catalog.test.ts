@@ -129,3 +129,22 @@ test('catalog: outside changes appear after the periodic refresh', async () => {
   assert.deepEqual((await cat.releases('stable'))!.map((r) => r.version), ['2.0', '1.0']);
   await cat.close();
 });
+
+test('catalog: an item whose recorded SHA-256 disagrees with SHA256SUMS is marked', async () => {
+  const dir = await tempDir('catsums');
+  await put(dir, '3.0/good.bin', 'good');
+  await put(dir, '3.0/bad.bin', 'bad');
+  const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+  await put(dir, '3.0/SHA256SUMS', `${sha('good')}  good.bin\n${sha('something else')} *bad.bin\n`);
+  const state = localState(cfg(), { stable: dir });
+  const b = state.mounts.get('stable')!.backend;
+  for (const n of ['good', 'bad']) {
+    await state.metas.get('stable')!.put(`3.0/${n}.bin`, await b.stat(`3.0/${n}.bin`), { sha256: sha(n) });
+  }
+  const { log } = captureLogger();
+  const cat = createCatalog({ getState: () => state, bus: newBus(), log, refreshSeconds: 0, hashFile: async () => sha('x') });
+  const rel = (await cat.release('stable', '3.0'))!;
+  assert.equal(rel.items.find((i) => i.name === 'bad.bin')!.sha256Mismatch, true);
+  assert.notEqual(rel.items.find((i) => i.name === 'good.bin')!.sha256Mismatch, true);
+  await cat.close();
+});

@@ -42,7 +42,7 @@ export function releasePage(cat: CategoryConfig, r: Release, dlid?: string): str
   const rows = r.items.map((i) => {
     const href = withDlid(`/dl/${encodeUrlPath(cat.slug)}/${encodeUrlPath(r.version)}/${encodeUrlPath(i.name)}`, dlid);
     return `<tr><th scope="row" data-label="File">${esc(i.name)}</th><td data-label="Size">${esc(humanSize(i.size))}</td>` +
-      `<td data-label="Date">${dateTag(i.mtime)}</td><td data-label="SHA-256">${i.sha256 ? `<code class="hash">${esc(i.sha256)}</code>` : '<span class="muted">pending</span>'}</td>` +
+      `<td data-label="Date">${dateTag(i.mtime)}</td><td data-label="SHA-256">${i.sha256 ? `<code class="hash">${esc(i.sha256)}</code>` : '<span class="muted">pending</span>'}${i.sha256Mismatch ? ' <strong class="badge k-removed" role="alert">does not match SHA256SUMS</strong>' : ''}</td>` +
       `<td><a class="btn" href="${esc(href)}" aria-label="Download ${esc(i.name)}">Download</a></td></tr>`;
   }).join('');
   const items = r.items.length === 0 ? '<p>This release has no files.</p>'
