@@ -21,8 +21,8 @@ import { trackRequests, waitForTransfersToSettle, type RequestTracker } from './
 import { restartOnlyChanges } from './lifecycle/reload-plan.ts';
 import { buildRuntimeState, type S3Handle } from './lifecycle/runtime-state.ts';
 import { startupSweep } from './lifecycle/sweep.ts';
-import { checkS3Bucket } from './lifecycle/s3-check.ts';
-import { staleUploadAborter } from './lifecycle/stale-uploads.ts';
+import { checkS3 } from './backends/s3-startup.ts';
+import { abortStaleUploads } from './backends/s3-sweep.ts';
 
 /** Options for tests and the CLI. */
 export interface AppOptions {
@@ -51,7 +51,7 @@ export interface App {
 
 /**
  * Builds and starts the daemon. Relative paths resolve against the process's working directory.
- * @throws ConfigError (mounts), StorageCheckError (S3 bucket check), listen errors (EADDRINUSE, EACCES) as node throws them
+ * @throws ConfigError (mounts), S3StartupError (S3 bucket check), listen errors (EADDRINUSE, EACCES) as node throws them
  */
 export async function startApp(config: Config, opts: AppOptions = {}): Promise<App> {
   const log = opts.log ?? createLogger({ level: config.logging.level, pretty: config.logging.pretty, destination: opts.logDestination });
@@ -64,10 +64,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
 
   const first = buildRuntimeState(config, { log, metrics });
   let s3: S3Handle | undefined = first.s3;
-  if (s3 && config.storage.s3) {
-    await checkS3Bucket(s3.client, config.storage.s3);
-    log.info({ bucket: config.storage.s3.bucket, endpoint: config.storage.s3.endpoint }, 'S3 bucket reachable');
-  }
+  if (s3 && config.storage.s3) await checkS3({ client: s3.client, s3: config.storage.s3, categories: config.categories, log });
   const state = createStateHolder(first.state);
   const getState = state.get;
 
@@ -97,7 +94,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     categories: [...first.state.mounts.values()].map((m) => `${m.category.slug}=${m.backend.description}`) }, 'releasedav started');
 
   // The sweep runs beside the running daemon (a large tree must not delay start-up).
-  const sweep = startupSweep(config, { log: log.child({ component: 'sweep' }), s3Client: s3?.client, abortStaleUploads: staleUploadAborter(metrics) });
+  const sweep = startupSweep(config, { log: log.child({ component: 'sweep' }), s3Client: s3?.client, abortStaleUploads });
 
   let stopping: Promise<void> | undefined;
   return {

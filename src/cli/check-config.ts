@@ -5,7 +5,8 @@ import { DEFAULT_CONFIG_PATH, loadConfigFile } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { createS3Client } from '../backends/s3-client.ts';
 import { localCategoryDir } from '../lifecycle/data-dirs.ts';
-import { checkS3Bucket } from '../lifecycle/s3-check.ts';
+import { checkS3 } from '../backends/s3-startup.ts';
+import { createLogger } from '../log.ts';
 import type { ParsedArgs } from './args.ts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
@@ -19,7 +20,7 @@ export function describeBackend(cfg: Config, directory: string): string {
   return `s3 s3://${bucket}/${prefix ? `${prefix}/` : ''}${prefix ? '' : ' (bucket root)'}`;
 }
 
-/** @throws ConfigError (exit 2), StorageCheckError (exit 3) */
+/** @throws ConfigError (exit 2), S3StartupError (exit 3) */
 export async function checkConfigCommand(args: ParsedArgs, io: CliIo): Promise<ExitCode> {
   const file = args.config ?? DEFAULT_CONFIG_PATH;
   const { config } = loadConfigFile(file);
@@ -28,7 +29,7 @@ export async function checkConfigCommand(args: ParsedArgs, io: CliIo): Promise<E
   if (s3) {
     const client = createS3Client(s3);
     try {
-      await checkS3Bucket(client, s3);
+      await checkS3({ client, s3, categories: config.categories, log: createLogger({ level: 'silent' }) });
     } finally {
       client.destroy();
     }

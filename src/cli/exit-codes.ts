@@ -4,6 +4,7 @@
  * `RestartPreventExitStatus=2` so a broken config does not restart-loop.
  */
 import { ConfigError } from '../config/load.ts';
+import { S3StartupError } from '../backends/s3-startup.ts';
 
 /** 0 ok, 1 runtime failure, 2 config or usage error, 3 storage (S3) start-up check failed. */
 export const EXIT = { OK: 0, RUNTIME: 1, CONFIG: 2, STORAGE: 3 } as const;
@@ -22,15 +23,6 @@ export class UsageError extends CliError {
   constructor(message: string) { super(message, EXIT.CONFIG); this.name = 'UsageError'; }
 }
 
-/** The S3 start-up check (HeadBucket) failed: bucket missing, bad credentials, endpoint unreachable. Exit 3. */
-export class StorageCheckError extends CliError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, EXIT.STORAGE);
-    this.name = 'StorageCheckError';
-    if (options?.cause !== undefined) (this as { cause?: unknown }).cause = options.cause;
-  }
-}
-
 /**
  * Maps any thrown value to an exit code and one line a person understands.
  * Listen errors name the address; unknown errors keep their message (never a stack trace).
@@ -39,6 +31,7 @@ export class StorageCheckError extends CliError {
 export function describeFailure(err: unknown): { code: ExitCode; message: string } {
   if (err instanceof CliError) return { code: err.exitCode, message: err.message };
   if (err instanceof ConfigError) return { code: EXIT.CONFIG, message: err.message };
+  if (err instanceof S3StartupError) return { code: EXIT.STORAGE, message: err.message };
   const e = err as NodeJS.ErrnoException & { address?: string; port?: number; syscall?: string };
   if (e && e.syscall === 'listen') {
     const where = e.port !== undefined ? `${e.address ?? ''}:${e.port}` : (e.address ?? 'the configured address');

@@ -7,7 +7,7 @@ import { runUntilStopped } from '../lifecycle/signals.ts';
 import type { ParsedArgs } from './args.ts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
 
-/** @throws ConfigError, StorageCheckError, listen errors (mapped to exit codes by the caller) */
+/** @throws ConfigError, S3StartupError, listen errors (mapped to exit codes by the caller) */
 export async function serveCommand(args: ParsedArgs): Promise<ExitCode> {
   const file = args.config ?? DEFAULT_CONFIG_PATH;
   const { config } = loadConfigFile(file);

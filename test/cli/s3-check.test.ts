@@ -43,9 +43,9 @@ test('each S3 failure has its own one-line message and exit code 3', { skip, tim
   const s3 = s3TestEnv()!;
   const cases: [string, Parameters<typeof config>[0], RegExp][] = [
     ['missing bucket', { bucket: 'no-such-bucket-rdav-test' }, /S3 bucket "no-such-bucket-rdav-test" does not exist at /],
-    ['wrong case', { bucket: s3.bucket.toUpperCase() }, new RegExp(`S3 bucket "${s3.bucket.toUpperCase()}" does not exist at .*but "${s3.bucket}" does: bucket names are case-sensitive`)],
-    ['bad secret', { secret: 'wrong-secret-key-0000000000000000000000000' }, /S3 refused access to bucket .*check storage\.s3\.accessKeyId \/ secretAccessKey/],
-    ['unreachable', { endpoint: 'http://127.0.0.1:9' }, /cannot reach the S3 endpoint http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\)/],
+    ['wrong case', { bucket: s3.bucket.toUpperCase() }, new RegExp(`S3 bucket "${s3.bucket.toUpperCase()}" does not exist at .*bucket names are case-sensitive: did you mean "${s3.bucket}"\\?`)],
+    ['bad secret', { secret: 'wrong-secret-key-0000000000000000000000000' }, /S3 refused the credentials for bucket .*check storage\.s3\.accessKeyId and secretAccessKey/],
+    ['unreachable', { endpoint: 'http://127.0.0.1:9' }, /S3 endpoint http:\/\/127\.0\.0\.1:9 is unreachable \(ECONNREFUSED\)/],
   ];
   for (const [what, o, re] of cases) {
     const r = await runCli(['check-config', '--config', config(o)]);
