@@ -5,9 +5,12 @@
 import type { Metrics } from '../metrics.ts';
 import type { DavContext } from './context.ts';
 import type { Lookup } from './lookup.ts';
+import type { MetaCache } from './meta-cache.ts';
 
 export interface CoreContext extends DavContext {
   lookup: Lookup;
+  /** Sidecar reads for listings. */
+  metaCache: MetaCache;
   metrics: Metrics;
   /** Path prefix of every href ("" unless behind a proxy with a public URL path). */
   prefix: string;

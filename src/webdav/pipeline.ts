@@ -10,10 +10,11 @@ import type { ChangeBus, StateProvider } from '../vfs/mount.ts';
 import type { DavTarget, LockStore } from './context.ts';
 import type { CoreContext } from './core-context.ts';
 import type { Lookup } from './lookup.ts';
+import type { MetaCache } from './meta-cache.ts';
 import type { Authenticator } from './authenticate.ts';
 import { clientIp } from './authenticate.ts';
 import { parseXml } from './xml/parse.ts';
-import { readCappedBody } from './body.ts';
+import { hasBody, readCappedBody } from './body.ts';
 import { publicPrefix, requestPath, resolveDestination, resolvePath } from './target.ts';
 import { userCan } from './access.ts';
 import { METHODS } from './dispatch.ts';
@@ -25,8 +26,11 @@ import { isVfsError } from '../vfs/errors.ts';
 /** Everything one server shares between requests. */
 export interface SharedDeps {
   getState: StateProvider; locks: LockStore; bus: ChangeBus; log: Logger; metrics: Metrics;
-  lookup: Lookup; auth: Authenticator;
+  lookup: Lookup; metaCache: MetaCache; auth: Authenticator;
 }
+
+/** Methods whose handlers consume the request body. */
+const BODY_READERS: ReadonlySet<string> = new Set(['PUT', 'PROPFIND', 'PROPPATCH', 'LOCK']);
 
 const ROOT: DavTarget = { path: '', trailingSlash: true, href: '/' };
 
@@ -65,7 +69,7 @@ export async function serveRequest(d: SharedDeps, req: IncomingMessage, res: Ser
 
   const ctx: CoreContext = {
     req, res, state, user: null, target: ROOT, submittedTokens: [],
-    locks: d.locks, bus: d.bus, log: d.log, lookup: d.lookup, metrics: d.metrics,
+    locks: d.locks, bus: d.bus, log: d.log, lookup: d.lookup, metaCache: d.metaCache, metrics: d.metrics,
     prefix: publicPrefix(state.config), signal: ac.signal,
     can: (slug, action) => userCan(state.config, ctx.user, slug, action),
     resolveDestination: (value) => resolveDestination(req, state, value),
@@ -94,6 +98,8 @@ export async function serveRequest(d: SharedDeps, req: IncomingMessage, res: Ser
       throw targetFailure;
     }
     await checkRequest(ctx, method, d.auth);
+    // Methods that never read a body: don't let Node drain an unbounded one after we answer.
+    if (!BODY_READERS.has(method) && hasBody(req)) res.setHeader('Connection', 'close');
     await handler(ctx);
     if (!res.headersSent && !res.writableEnded) {
       d.log.error({ method, path: logPath }, 'webdav: handler returned without answering');

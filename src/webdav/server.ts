@@ -14,6 +14,7 @@ import type { Metrics } from '../metrics.ts';
 import type { ChangeBus, StateProvider } from '../vfs/mount.ts';
 import type { LockStore } from './context.ts';
 import { Lookup } from './lookup.ts';
+import { MetaCache } from './meta-cache.ts';
 import { Authenticator } from './authenticate.ts';
 import { serveRequest } from './pipeline.ts';
 
@@ -42,7 +43,7 @@ export function createWebdavServer(deps: WebdavDeps): WebdavServer {
     headersTimeout: w.headersTimeoutSeconds * 1000,
     keepAliveTimeout: w.keepAliveTimeoutSeconds * 1000,
   };
-  const shared = { ...deps, lookup: new Lookup(deps.bus), auth: new Authenticator(deps.log, deps.metrics) };
+  const shared = { ...deps, lookup: new Lookup(deps.bus), metaCache: new MetaCache(deps.bus, config.cache.ttlSeconds * 1000), auth: new Authenticator(deps.log, deps.metrics) };
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
     serveRequest(shared, req, res).catch((e) => {
       deps.log.error({ err: e }, 'webdav: unexpected failure outside a handler');

@@ -68,7 +68,7 @@ function render(req: PropfindRequest, href: string, r: ResourceInfo): string {
 async function metaOf(ctx: CoreContext, mount: Mount | undefined, item: Item): Promise<FileMeta | undefined> {
   if (!mount) return undefined;
   try {
-    return await mount.meta.get(item.path, item.entry);
+    return await ctx.metaCache.get(mount, item.path, item.entry);
   } catch (e) {
     ctx.log.debug({ err: e, path: item.path }, 'webdav: sidecar unreadable, ignored');
     return undefined;
