@@ -9,6 +9,12 @@ import type { RclonePeer } from '../peers/rclone.ts';
 import type { BareNodePeer } from '../peers/bare-node.ts';
 import type { ReleaseDavPeer } from '../peers/releasedav.ts';
 
+/**
+ * Where the big listing lives, in every tree and prefix: two levels down, so the catalog (which
+ * reads releases = first-level folders and their direct files) does not see 10,000 items in it.
+ */
+export const LIST = 'deep/list';
+
 /** The peers of the run; each is null when it could not start (the reason is in `Results.problems`). */
 export interface Peers {
   nginx: NginxPeer | null;

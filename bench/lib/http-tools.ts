@@ -8,14 +8,14 @@ import { join } from 'node:path';
 import { run } from './proc.ts';
 
 /** What curl reports for one request. */
-export interface CurlResult { status: number; seconds: number; bytesUp: number; bytesDown: number }
+export interface CurlResult { status: number; seconds: number; bytesUp: number; bytesDown: number; exitCode: number }
 
 const W = '%{http_code} %{time_total} %{size_upload} %{size_download}';
 
 function parseCurl(out: string, stderr: string, code: number): CurlResult {
   const m = /(\d{3}) ([\d.]+) (\d+) (\d+)\s*$/.exec(out);
   if (!m) throw new Error(`curl failed (exit ${code}): ${stderr.trim() || out.trim()}`);
-  return { status: Number(m[1]), seconds: Number(m[2]), bytesUp: Number(m[3]), bytesDown: Number(m[4]) };
+  return { status: Number(m[1]), seconds: Number(m[2]), bytesUp: Number(m[3]), bytesDown: Number(m[4]), exitCode: code };
 }
 
 /**

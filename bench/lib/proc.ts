@@ -61,12 +61,15 @@ export interface RunResult { code: number; stdout: string; stderr: string }
 export function run(cmd: string, args: string[], opts: SpawnOptions & { input?: string } = {}): Promise<RunResult> {
   return new Promise((resolve) => {
     let stdout = '', stderr = '';
-    const p = spawn(cmd, args, { ...opts, stdio: ['pipe', 'pipe', 'pipe'] });
+    const p = spawn(cmd, args, { ...opts, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     p.stdout!.on('data', (d) => (stdout += d));
     p.stderr!.on('data', (d) => (stderr += d));
     p.on('error', (e) => resolve({ code: 127, stdout, stderr: stderr + String(e) }));
     p.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-    p.stdin!.end(opts.input ?? '');
+    if (opts.input !== undefined) {
+      p.stdin!.on('error', () => { /* the command stopped reading: its exit code tells */ });
+      p.stdin!.end(opts.input);
+    }
   });
 }
 

@@ -10,22 +10,24 @@ export const BODIES = {
 } as const;
 
 /** Result of one PROPFIND. */
-export interface PropfindResult { ms: number; status: number; responses: number; bytes: number }
+export interface PropfindResult { ms: number; status: number; responses: number; bytes: number; timedOut: boolean }
 
 /**
- * Sends PROPFIND with `Depth` and one of the bodies; counts the responses.
+ * Sends PROPFIND with `Depth` and one of the bodies; counts the responses. A request cut by
+ * `maxSeconds` comes back with `timedOut` set.
  * @throws Error when curl fails or the status is not 207.
  */
-export async function propfind(url: string, depth: '0' | '1', body: keyof typeof BODIES, user: string, pass: string, workDir: string): Promise<PropfindResult> {
+export async function propfind(url: string, depth: '0' | '1', body: keyof typeof BODIES, user: string, pass: string, workDir: string, maxSeconds = 120): Promise<PropfindResult> {
   const out = join(workDir, `propfind-${process.pid}-${Date.now()}.xml`);
   const r = await curl([...userArg(user, pass), '-X', 'PROPFIND', '-H', `Depth: ${depth}`, '-H', 'Content-Type: application/xml',
-    '--data-binary', BODIES[body], '-o', out, url]);
+    '--data-binary', BODIES[body], '--max-time', String(maxSeconds), '-o', out, url]);
   let text = '';
   try { text = readFileSync(out, 'utf8'); } catch { /* empty answer */ }
   rmSync(out, { force: true });
-  if (r.status !== 207) throw new Error(`PROPFIND ${url} answered ${r.status}: ${text.slice(0, 200)}`);
+  const timedOut = r.exitCode === 28;
+  if (r.status !== 207 && !timedOut) throw new Error(`PROPFIND ${url} answered ${r.status}: ${text.slice(0, 200)}`);
   const responses = (text.match(/<([A-Za-z][\w.-]*:)?response[\s>]/g) ?? []).length;
-  return { ms: r.seconds * 1000, status: r.status, responses, bytes: r.bytesDown };
+  return { ms: r.seconds * 1000, status: r.status, responses, bytes: r.bytesDown, timedOut };
 }
 
 /** The curl command line, for BENCHMARKS.md. */

@@ -4,9 +4,10 @@
  * Target: ≥ 2× rclone.
  */
 import { wrk, propfindLua } from '../lib/http-tools.ts';
+import { propfind } from '../lib/propfind.ts';
 import { fmt } from '../lib/stats.ts';
 import { ratio } from '../lib/results.ts';
-import { logCommand, type Ctx } from '../lib/context.ts';
+import { logCommand, LIST, type Ctx } from '../lib/context.ts';
 
 const SECTION = 'PROPFIND Depth 0 rate';
 
@@ -15,11 +16,11 @@ export async function depth0(ctx: Ctx): Promise<void> {
   const { s, r, peers } = ctx;
   const prefix = peers.rdav?.s3Prefix ?? '';
   const subjects = [
-    { name: 'ReleaseDAV, disk', url: peers.rdav && `${peers.rdav.davUrl}/disk/list/` },
-    { name: 'nginx dav_ext, disk', url: peers.nginx && `${peers.nginx.baseUrl}/list/` },
-    { name: 'rclone, disk', url: peers.rcloneDisk && `${peers.rcloneDisk.baseUrl}/list/` },
-    { name: 'ReleaseDAV, S3', url: peers.rdav?.s3Prefix ? `${peers.rdav.davUrl}/s3/list/` : null },
-    { name: 'rclone → RGW', url: peers.rcloneS3 && prefix ? `${peers.rcloneS3.baseUrl}/${prefix}list/` : null },
+    { name: 'ReleaseDAV, disk', url: peers.rdav && `${peers.rdav.davUrl}/disk/${LIST}/` },
+    { name: 'nginx dav_ext, disk', url: peers.nginx && `${peers.nginx.baseUrl}/${LIST}/` },
+    { name: 'rclone, disk', url: peers.rcloneDisk && `${peers.rcloneDisk.baseUrl}/${LIST}/` },
+    { name: 'ReleaseDAV, S3', url: peers.rdav?.s3Prefix ? `${peers.rdav.davUrl}/s3/${LIST}/` : null },
+    { name: 'rclone → RGW', url: peers.rcloneS3 && prefix ? `${peers.rcloneS3.baseUrl}/${prefix}${LIST}/` : null },
   ];
   const lua = propfindLua('0', s.user, s.password);
   const q = `wrk -t2 -c8 -d${s.wrkSeconds}s`;
@@ -27,6 +28,8 @@ export async function depth0(ctx: Ctx): Promise<void> {
     if (!sub.url) continue;
     logCommand(ctx, `PROPFIND Depth 0 rate (${sub.name})`, `wrk -t2 -c8 -d${s.wrkSeconds}s --latency -s propfind0.lua ${sub.url}   # propfind0.lua: method PROPFIND, Depth: 0, Basic auth, allprop body`);
     try {
+      const probe = await propfind(sub.url, '0', 'allprop', s.user, s.password, s.workDir).catch((e: Error) => e);
+      if (probe instanceof Error) { r.problem(`${SECTION}, ${sub.name}: skipped, ${probe.message}`); continue; }
       const w = await wrk(sub.url, { threads: 2, conns: 8, seconds: s.wrkSeconds, lua, workDir: s.workDir, name: 'propfind0' });
       const bad = w.non2xx3xx > 0 || w.errors;
       if (w.non2xx3xx > 0) r.problem(`${SECTION}, ${sub.name}: ${w.non2xx3xx} of ${w.requests} answers were not 2xx/3xx`);

@@ -29,7 +29,9 @@ export async function dlRedirect(ctx: Ctx): Promise<void> {
       const put = await curl([...auth, '-o', '/dev/null', '-T', f, `${peers.rdav.davUrl}/s3/1.0.0/app.bin`]);
       if (put.status >= 300) throw new Error(`PUT of the release file answered ${put.status}`);
       const url = `${peers.rdav.dlUrl}/dl/s3/1.0.0/app.bin`;
-      const probe = await curl(['-o', '/dev/null', url]);
+      const t0 = Date.now();
+      const probe = await curl(['-o', '/dev/null', '--max-time', '120', url]);
+      console.log(`  first /dl answer after ${Date.now() - t0} ms (catalog scan)`);
       if (probe.status !== 302) throw new Error(`GET ${url} answered ${probe.status}, not 302`);
       subjects[1]!.url = url;
     } catch (e) { r.problem(`${SECTION}, ReleaseDAV: ${(e as Error).message}`); }

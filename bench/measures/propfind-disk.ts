@@ -8,13 +8,13 @@ import { join } from 'node:path';
 import { propfind, propfindCommand } from '../lib/propfind.ts';
 import { median, fmt } from '../lib/stats.ts';
 import { ratio } from '../lib/results.ts';
-import { logCommand, type Ctx } from '../lib/context.ts';
+import { logCommand, LIST, type Ctx } from '../lib/context.ts';
 
 const SECTION = 'PROPFIND disk';
 
-/** Creates `<tree>/list/` with `n` 1 KiB files; called before the peers start (rclone caches listings). */
+/** Creates `<tree>/deep/list/` with `n` 1 KiB files; called before the peers start (rclone caches listings). */
 export function makeListFolder(tree: string, n: number): string {
-  const dir = join(tree, 'list');
+  const dir = join(tree, LIST);
   mkdirSync(dir, { recursive: true });
   const body = Buffer.alloc(1024, 'x');
   for (let i = 0; i < n; i++) writeFileSync(join(dir, `f${String(i).padStart(5, '0')}.bin`), body);
@@ -25,9 +25,9 @@ export function makeListFolder(tree: string, n: number): string {
 export async function propfindDisk(ctx: Ctx): Promise<void> {
   const { s, r, peers } = ctx;
   const subjects = [
-    { name: 'ReleaseDAV', url: peers.rdav && `${peers.rdav.davUrl}/disk/list/` },
-    { name: 'nginx dav_ext', url: peers.nginx && `${peers.nginx.baseUrl}/list/` },
-    { name: 'rclone serve webdav', url: peers.rcloneDisk && `${peers.rcloneDisk.baseUrl}/list/` },
+    { name: 'ReleaseDAV', url: peers.rdav && `${peers.rdav.davUrl}/disk/${LIST}/` },
+    { name: 'nginx dav_ext', url: peers.nginx && `${peers.nginx.baseUrl}/${LIST}/` },
+    { name: 'rclone serve webdav', url: peers.rcloneDisk && `${peers.rcloneDisk.baseUrl}/${LIST}/` },
   ];
   const q = `Depth 1, ${s.files} files`;
   for (const sub of subjects) {

@@ -46,13 +46,13 @@ export async function rssChunked(ctx: Ctx): Promise<void> {
   const peaks: Record<string, number | null> = {};
   if (peers.rdav?.s3Prefix) {
     for (const [label, n] of [[`${s.sizeMiB} MiB`, 1], [`${s.sizeMiB * times} MiB`, times]] as const) {
-      await curl([...userArg(s.user, s.password), '-o', '/dev/null', '-X', 'MKCOL', `${peers.rdav.davUrl}/s3/rss/`]).catch(() => undefined);
+      await curl([...userArg(s.user, s.password), '-o', '/dev/null', '-X', 'MKCOL', `${peers.rdav.davUrl}/s3/rss${n}/`]).catch(() => undefined);
       try {
-        const x = await chunkedPut(ctx, peers.rdav.service, `${peers.rdav.davUrl}/s3/rss/${n}.bin`, ctx.bigFile, n, size);
+        const x = await chunkedPut(ctx, peers.rdav.service, `${peers.rdav.davUrl}/s3/rss${n}/big.bin`, ctx.bigFile, n, size);
         peaks[label] = x.peakMiB;
         r.add({ section: SECTION, subject: 'ReleaseDAV', quantity: `peak RSS, ${label} chunked PUT`, value: x.peakMiB, unit: 'MiB', note: `RSS before ${fmt(x.startMiB, 0)} MiB, ${fmt(mbps(x.rate), 0)} MB/s` });
       } catch (e) { r.problem(`${SECTION}, ReleaseDAV ${label}: ${(e as Error).message}`); }
-      try { await sdk(s.s3!, 'delete', `${peers.rdav.s3Prefix}rss/`); await ctx.rgwGc(); } catch { /* best effort */ }
+      try { await sdk(s.s3!, 'delete', `${peers.rdav.s3Prefix}rss${n}/`); await ctx.rgwGc(); } catch { /* best effort */ }
     }
   }
   if (peers.rcloneS3) {
