@@ -41,7 +41,8 @@ export async function serveRequest(d: SharedDeps, req: IncomingMessage, res: Ser
   const read0 = socket.bytesRead;
   const written0 = socket.bytesWritten;
   const method = (req.method ?? 'GET').toUpperCase();
-  const rawPath = requestPath(req.url);
+  // `OPTIONS *` asks about the server as a whole: answer it as OPTIONS on the root.
+  const rawPath = req.url === '*' && method === 'OPTIONS' ? '/' : requestPath(req.url);
   const logPath = rawPath.split('?')[0]!.slice(0, 1024);
   const state = d.getState();
   const ac = new AbortController();
@@ -114,7 +115,8 @@ export async function serveRequest(d: SharedDeps, req: IncomingMessage, res: Ser
 function fail(d: SharedDeps, ctx: CoreContext, e: unknown): void {
   const { req, res } = ctx;
   const status = statusOf(e);
-  if (status >= 500) d.log.error({ err: e, method: req.method, path: requestPath(req.url).split('?')[0] }, 'webdav: request failed');
+  if (ctx.signal.aborted) d.log.debug({ err: e, method: req.method }, 'webdav: client went away');
+  else if (status >= 500) d.log.error({ err: e, method: req.method, path: requestPath(req.url).split('?')[0] }, 'webdav: request failed');
   else d.log.debug({ err: e }, 'webdav: request refused');
   if (res.headersSent || res.writableEnded) {
     if (!res.writableEnded) res.destroy();

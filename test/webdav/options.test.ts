@@ -39,3 +39,10 @@ test('methods we do not implement get 501 and the server keeps answering', async
   for (const m of ['REPORT', 'PATCH', 'SEARCH']) assert.equal((await dav(d, m, '/files/')).status, 501, m);
   assert.equal((await dav(d, 'OPTIONS', '/')).status, 200);
 });
+
+test('OPTIONS * (the server as a whole) is answered like OPTIONS /', async () => {
+  const { rawRequest, statusOfRaw } = await import('./http.ts');
+  const raw = await rawRequest(d, 'OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+  assert.equal(statusOfRaw(raw), 200);
+  assert.match(raw, /\r\nDAV: 1, 2\r\n/i);
+});
