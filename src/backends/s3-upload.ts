@@ -5,7 +5,7 @@
  */
 import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream';
 import {
-  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, ListMultipartUploadsCommand,
+  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, HeadObjectCommand, ListMultipartUploadsCommand,
   PutObjectCommand, UploadPartCopyCommand, type ObjectCannedACL, type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -85,6 +85,8 @@ export async function uploadObject(t: UploadTarget, key: string, body: Readable,
         t.client.send(new PutObjectCommand({ ...params, Body: meter, ContentLength: o.size }), { abortSignal: ac.signal }));
       return { etag: res.ETag?.replace(/^"|"$/g, '') };
     }
+    // RGW ignores If-None-Match on CompleteMultipartUpload (it is still sent): check first.
+    if (o.ifNoneMatch || o.ifMatch) await checkPrecondition(t, key, o, what);
     await multipartUpload(t, key, meter, params, o.size, what);
     return undefined;
   } catch (err) {
@@ -95,6 +97,19 @@ export async function uploadObject(t: UploadTarget, key: string, body: Readable,
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/** Best-effort If-Match / If-None-Match before a multipart upload. @throws VfsError EPRECOND */
+async function checkPrecondition(t: UploadTarget, key: string, o: WriteOptions, what: string): Promise<void> {
+  let etag: string | undefined;
+  try {
+    const h = await s3Call(t.count, 'HeadObject', what, () => t.client.send(new HeadObjectCommand({ Bucket: t.bucket, Key: key })));
+    etag = h.ETag?.replace(/^"|"$/g, '') ?? '';
+  } catch (err) {
+    if (!(err instanceof VfsError) || err.code !== 'ENOENT') throw err;
+  }
+  if (o.ifNoneMatch && etag !== undefined) throw new VfsError('EPRECOND', `${what} already exists`);
+  if (o.ifMatch && etag !== o.ifMatch.replace(/^"|"$/g, '')) throw new VfsError('EPRECOND', `${what} has changed`);
 }
 
 interface MeteredBody extends PassThrough { failure?: VfsError }

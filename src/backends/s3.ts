@@ -226,6 +226,7 @@ export function createS3Backend(o: S3BackendOptions): Backend {
         const res = await s3Call(count, 'GetObject', q(path), () =>
           client.send(new GetObjectCommand({ Bucket: bucket, Key: keyOf(path), Range }), { abortSignal: ro?.signal }));
         const body = res.Body as Readable;
+        ro?.signal?.addEventListener('abort', () => body.destroy(new VfsError('EIO', 'read aborted')), { once: true });
         // Some S3 look-alikes (s3rver) answer `bytes=0-0` with the whole object: never pass on more than asked.
         const wanted = r?.end !== undefined ? r.end - r.start + 1 : undefined;
         if (wanted !== undefined && (res.ContentLength ?? 0) > wanted) return Readable.from(limitBytes(wanted)(body));

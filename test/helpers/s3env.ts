@@ -43,23 +43,28 @@ export function skipUnlessRealS3(what: string): string | false {
 }
 
 /**
- * An S3Config for the test server, parsed through the real config schema (so defaults apply).
- * `overrides` are merged into the raw `storage.s3` section before parsing.
+ * An S3Config for the test server, parsed through the real config schema (so defaults apply),
+ * plus a key `prefix` for the test: the one given, or a fresh {@link uniquePrefix}.
+ * `overrides` are merged into the raw `storage.s3` section before parsing
+ * (e.g. `{ acl: 'public-read', upload: { unknownSizePartSizeMiB: 5 } }`).
+ * Call as `s3TestConfig()`, `s3TestConfig(prefix)`, `s3TestConfig(overrides)` or `s3TestConfig(prefix, overrides)`.
  * @throws Error when no test S3 is configured; ZodError for invalid overrides
  */
-export function s3TestConfig(overrides: Record<string, unknown> = {}): S3Config {
+export function s3TestConfig(prefixOrOverrides?: string | Record<string, unknown>, overrides: Record<string, unknown> = {}): S3Config & { prefix: string } {
   const e = s3TestEnv();
   if (!e) throw new Error('no test S3 configured');
+  const prefix = typeof prefixOrOverrides === 'string' ? prefixOrOverrides : uniquePrefix('test');
+  const over = typeof prefixOrOverrides === 'object' ? prefixOrOverrides : overrides;
   const cfg = configSchema.parse({
     storage: {
       s3: {
         bucket: e.bucket, region: 'default', endpoint: e.endpoint, forcePathStyle: true,
-        accessKeyId: e.accessKeyId, secretAccessKey: e.secretAccessKey, ...overrides,
+        accessKeyId: e.accessKeyId, secretAccessKey: e.secretAccessKey, ...over,
       },
     },
     categories: [{ slug: 'test', directory: 's3://test' }],
   });
-  return cfg.storage.s3!;
+  return Object.assign(cfg.storage.s3!, { prefix });
 }
 
 /** A key prefix no other test run uses: `test-<name>-<time>-<random>/`. @throws never */

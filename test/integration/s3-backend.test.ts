@@ -41,7 +41,7 @@ describe('S3 backend specifics', { skip: skipUnlessS3() }, () => {
   const prefix = uniquePrefix('s3-backend');
   const made: Backend[] = [];
   const make = (over: Record<string, unknown> = {}, extra: Partial<S3BackendOptions> = {}): Backend => {
-    const s3 = s3TestConfig(over);
+    const s3 = s3TestConfig(prefix, over);
     const b = createS3Backend({ client, bucket: s3.bucket, prefix, s3, log: silent, ...extra });
     made.push(b);
     return b;
@@ -80,10 +80,36 @@ describe('S3 backend specifics', { skip: skipUnlessS3() }, () => {
 
   it('returns the real ETag after a multipart upload (RGW answers "")', async () => {
     const b = make({ upload: { unknownSizePartSizeMiB: 5 } });
-    const e = await b.write('multi.bin', Readable.from([randomBytes(12 * MiB)]));
+    const data = randomBytes(12 * MiB);
+    const seen = createHash('sha256');
+    const e = await b.write('multi.bin', Readable.from([data.subarray(0, 7 * MiB), data.subarray(7 * MiB)]), { onChunk: (c) => seen.update(c) });
     assert.ok(e.etag && e.etag.length > 0, 'etag present');
     assert.equal((await b.stat('multi.bin')).etag, e.etag);
     assert.equal(e.size, 12 * MiB);
+    assert.equal(seen.digest('hex'), createHash('sha256').update(data).digest('hex'), 'onChunk saw every byte in order');
+  });
+
+  it('checks ifNoneMatch / ifMatch before a multipart upload too', { skip: skipUnlessRealS3('conditional writes') }, async () => {
+    const b = make({ upload: { unknownSizePartSizeMiB: 5 } });
+    const first = await put(b, 'cond.bin', 'v1');
+    const big = () => Readable.from([randomBytes(6 * MiB)]);
+    await assert.rejects(b.write('cond.bin', big(), { ifNoneMatch: true }), (e: unknown) => isVfsError(e, 'EPRECOND'));
+    await assert.rejects(b.write('cond.bin', big(), { ifMatch: 'nope' }), (e: unknown) => isVfsError(e, 'EPRECOND'));
+    assert.equal((await b.stat('cond.bin')).etag, first.etag);
+    const second = await b.write('cond.bin', big(), { ifMatch: first.etag! });
+    assert.equal(second.size, 6 * MiB);
+  });
+
+  it("copies and moves keys with ( ) ! ' * # % + and unicode", async () => {
+    const b = make();
+    const name = "we!rd (x) 'q' *#%+ é.txt";
+    await put(b, name, 'odd');
+    await b.copy(name, `${name}.copy`);
+    await b.move(`${name}.copy`, `moved ${name}`);
+    const chunks: Buffer[] = [];
+    for await (const c of await b.read(`moved ${name}`)) chunks.push(c as Buffer);
+    assert.equal(Buffer.concat(chunks).toString(), 'odd');
+    await assert.rejects(b.stat(`${name}.copy`), (e: unknown) => isVfsError(e, 'ENOENT'));
   });
 
   it('applies the configured ACL; a private object refuses an unsigned GET', { skip: skipUnlessRealS3('ACLs and signatures') }, async () => {
