@@ -58,7 +58,7 @@ describe('local faults', { timeout: 180_000 }, () => {
     const old = Buffer.from('old content that must survive\n');
     assert.equal((await send('PUT', d.dav, '/full/rel/big.bin', { headers: W, body: old })).status, 201);
     const size = 12 * MiB;
-    for (const h of [{ 'content-length': String(size) }, {}]) {
+    for (const h of [{ 'content-length': String(size) }, {}] as Record<string, string>[]) {
       const r = await startPut(d.dav, '/full/rel/big.bin', patternBody(size, 5).stream, { ...W, ...h }).response;
       await sleep(300);
       const logged = d.lines.filter((l) => l.method === 'PUT' && l.path === '/full/rel/big.bin').at(-1);
@@ -80,7 +80,7 @@ describe('local faults', { timeout: 180_000 }, () => {
     const size = 12 * MiB;
     const seen: number[] = [];
     for (let i = 0; i < 3; i++) {
-      for (const h of [{ 'content-length': String(size) }, {}]) seen.push((await startPut(d.dav, '/full/rel/big.bin', patternBody(size, 6).stream, { ...W, ...h }).response).status);
+      for (const h of [{ 'content-length': String(size) }, {}] as Record<string, string>[]) seen.push((await startPut(d.dav, '/full/rel/big.bin', patternBody(size, 6).stream, { ...W, ...h }).response).status);
     }
     t.diagnostic(`statuses the client saw (0 = connection reset before the status): ${JSON.stringify(seen)}`);
     assert.deepEqual(seen, seen.map(() => 507));
