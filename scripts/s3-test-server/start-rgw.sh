@@ -6,7 +6,7 @@
 #   . .tmp/rgw/env.sh && scripts/s3-test-server/stop-rgw.sh
 #
 # Env: DIR (.tmp/rgw)  RGW_PORT (7480)  MON_PORT (3310, msgr v2)  MON_PORT_V1 (6799)
-#      OSD_BACKEND (memstore | bluestore)  OSD_SIZE_GB (4)  S3_BUCKET (releasedav-test)
+#      OSD_BACKEND (memstore | bluestore)  OSD_SIZE_GB (8, a cap: memstore uses RAM only as filled)  S3_BUCKET (releasedav-test)
 #      S3_ACCESS_KEY / S3_SECRET_KEY (generated test keys)
 # The defaults differ from a dev RGW on 8000/3300/6789, so both can run side by side.
 # Needs the Debian packages ceph-mon ceph-osd radosgw ceph-common python3-rados uuid-runtime curl.
@@ -17,7 +17,7 @@ RGW_PORT=${RGW_PORT:-7480}
 MON_PORT=${MON_PORT:-3310}
 MON_PORT_V1=${MON_PORT_V1:-6799}
 OSD_BACKEND=${OSD_BACKEND:-memstore}
-OSD_SIZE_GB=${OSD_SIZE_GB:-4}
+OSD_SIZE_GB=${OSD_SIZE_GB:-8}
 S3_BUCKET=${S3_BUCKET:-releasedav-test}
 S3_ACCESS_KEY=${S3_ACCESS_KEY:-RDAVTESTACCESS000001}
 S3_SECRET_KEY=${S3_SECRET_KEY:-rdavtestsecret00000000000000000000000001}
@@ -95,8 +95,9 @@ rgw_frontends = beast endpoint=127.0.0.1:$RGW_PORT
 rgw_dns_name = localhost
 rgw_thread_pool_size = 64
 rgw_enable_usage_log = false
-rgw_gc_obj_min_wait = 60
-rgw_gc_processor_period = 60
+# reclaim deleted and overwritten data quickly (tests churn through a RAM-backed OSD)
+rgw_gc_obj_min_wait = 10
+rgw_gc_processor_period = 10
 CONF
 ceph_() { ceph -c "$CONF" --connect-timeout 10 "$@"; }
 
