@@ -40,6 +40,8 @@ async function promptTwice(io: CliIo): Promise<string> {
 function promptHidden(io: CliIo, label: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const { stdin, stderr } = io;
+    // Echo goes off before the prompt appears, so nothing typed early is echoed.
+    stdin.setRawMode?.(true);
     stderr.write(label);
     let text = '';
     const done = (err?: Error) => {
@@ -57,7 +59,6 @@ function promptHidden(io: CliIo, label: string): Promise<string> {
         else text += ch;
       }
     };
-    stdin.setRawMode?.(true);
     stdin.setEncoding?.('utf8');
     stdin.on('data', onData);
     stdin.resume();
