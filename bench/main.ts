@@ -62,18 +62,24 @@ async function main(): Promise<number> {
   makeListFolder(tree, s.files);
 
   say('starting peers');
+  const startDaemon = () => startReleaseDav({ repoRoot, workDir: s.workDir, diskRoot: tree, user: s.user, pass: s.password, s3: s.s3, runId: s.runId,
+    nodeFlags: process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${join(s.workDir, 'profiles')}`] : [] });
   const peers: Peers = {
     nginx: await tryStart('nginx', () => startNginx(s.workDir, tree, s.user, s.password)),
     rcloneDisk: await tryStart('rclone (disk)', () => startRclone('rclone-disk', tree, s.workDir, s.user, s.password)),
     rcloneS3: s.s3 ? await tryStart('rclone (S3)', () => startRclone('rclone-s3', `rgw:${s.s3!.bucket}`, s.workDir, s.user, s.password, s.s3!)) : null,
     bare: await tryStart('bare Node', () => startBareNode(s.workDir)),
-    rdav: await tryStart('ReleaseDAV', () => startReleaseDav({ repoRoot, workDir: s.workDir, diskRoot: tree, user: s.user, pass: s.password, s3: s.s3, runId: s.runId,
-      nodeFlags: process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${join(s.workDir, 'profiles')}`] : [] })),
+    rdav: await tryStart('ReleaseDAV', startDaemon),
   };
   if (!s.s3) r.problem('no S3 endpoint (BENCH_S3_*): the S3 measures are skipped');
   const ctx: Ctx = {
     s, r, peers, tree, bigFile: file, commands: new Map(),
     rgwGc,
+    async restartReleaseDav() {
+      await peers.rdav?.service.stop();
+      peers.rdav = await tryStart('ReleaseDAV (restart)', startDaemon);
+      return peers.rdav;
+    },
     async restartRcloneS3() {
       await peers.rcloneS3?.service.stop();
       peers.rcloneS3 = await tryStart('rclone (S3)', () => startRclone('rclone-s3', `rgw:${s.s3!.bucket}`, s.workDir, s.user, s.password, s.s3!));
@@ -93,8 +99,8 @@ async function main(): Promise<number> {
     ['propfind-s3', propfindS3, true],
     ['depth0', depth0, false],
     ['dl', dlRedirect, true],
-    ['concurrent', concurrentUploads, true],
     ['rss', rssChunked, true],
+    ['concurrent', concurrentUploads, true],
   ];
   for (const [name, m, needsS3] of measures) {
     if (!selected(s, name) || (needsS3 && !s.s3)) continue;

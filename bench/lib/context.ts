@@ -37,6 +37,8 @@ export interface Ctx {
   commands: Map<string, string>;
   /** Restarts rclone-on-S3 (for cold listings); returns the new peer or null. */
   restartRcloneS3(): Promise<RclonePeer | null>;
+  /** Restarts ReleaseDAV (a fresh process for memory measures); returns the new peer or null. */
+  restartReleaseDav(): Promise<ReleaseDavPeer | null>;
   /** Frees deleted RGW objects now (the bench RGW's garbage collector waits 60 s otherwise). */
   rgwGc(): Promise<void>;
 }

@@ -13,7 +13,7 @@ import { logCommand, LIST, type Ctx } from '../lib/context.ts';
 
 const SECTION = 'PROPFIND S3';
 /** Longest a single listing may take before it is cut (keeps the whole run under 20 minutes). */
-const LIMIT_S = 30;
+const LIMIT_S = 20;
 
 /** Runs the measure. @throws never (failures become problems) */
 export async function propfindS3(ctx: Ctx): Promise<void> {
