@@ -3,7 +3,7 @@
  * in one go, prints the table and writes the report (BENCHMARKS.md for a full-size run).
  * Exit codes: 0 ran (targets missed or not), 2 could not run (daemon or S3 missing, no peer).
  */
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadSettings, selected } from './lib/settings.ts';
@@ -117,7 +117,11 @@ async function main(): Promise<number> {
 
   const minutes = (Date.now() - started.getTime()) / 60000;
   console.log(renderText(r));
-  const md = renderMarkdown(r, s, machineFacts(), await versionFacts(repoRoot), ctx.commands, started, minutes);
+  const files: [string, string][] = [];
+  const show = (name: string, f: string) => { try { files.push([name, readFileSync(f, 'utf8').replace(/"scrypt\$[^"]*"/g, '"scrypt$…"').replaceAll(s.workDir, '$WORK')]); } catch { /* not there */ } };
+  show('ReleaseDAV config (bench.yaml)', join(s.workDir, 'releasedav.yaml'));
+  show('nginx.conf', join(s.workDir, 'nginx', 'nginx.conf'));
+  const md = renderMarkdown(r, s, machineFacts(), await versionFacts(repoRoot), ctx.commands, files, started, minutes);
   const out = join(s.workDir, 'BENCHMARKS.md');
   writeFileSync(out, md);
   if (s.full && peers.rdav) writeFileSync(join(repoRoot, 'BENCHMARKS.md'), md);

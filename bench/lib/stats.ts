@@ -11,7 +11,7 @@ export function median(xs: number[]): number {
 /** Formats a number with a sensible count of digits for a table. */
 export function fmt(n: number | null | undefined, digits?: number): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return 'n/a';
-  const d = digits ?? (Math.abs(n) >= 100 ? 0 : Math.abs(n) >= 10 ? 1 : 2);
+  const d = digits ?? (Number.isInteger(n) || Math.abs(n) >= 100 ? 0 : Math.abs(n) >= 10 ? 1 : 2);
   return n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 }
 

@@ -19,7 +19,10 @@ export function machineFacts(): Facts {
     ['memory', `${(totalmem() / 2 ** 30).toFixed(1)} GiB`],
     ['kernel', release()],
     ['Debian', debian],
-    ['network', 'loopback only; client, server and RGW share the same cores'],
+    ['network', 'loopback only; clients (curl, wrk), servers and the RGW share the same cores'],
+    ['S3', process.env.BENCH_RGW_CONF
+      ? `a one-node Ceph RGW started for the run by scripts/s3-test-server/start-rgw.sh (OSD backend ${process.env.BENCH_RGW_BACKEND ?? 'memstore'}), on this machine`
+      : `the S3 endpoint given in BENCH_S3_ENDPOINT (${process.env.BENCH_S3_ENDPOINT ?? 'none'})`],
   ];
 }
 

@@ -21,7 +21,7 @@ export function renderText(r: Results): string {
 }
 
 /** The BENCHMARKS.md text. */
-export function renderMarkdown(r: Results, s: Settings, machine: Facts, versions: Facts, commands: Map<string, string>, started: Date, minutes: number): string {
+export function renderMarkdown(r: Results, s: Settings, machine: Facts, versions: Facts, commands: Map<string, string>, files: [string, string][], started: Date, minutes: number): string {
   const esc = (x: string) => x.replaceAll('|', '\\|');
   const md: string[] = [
     '# Benchmarks',
@@ -59,6 +59,7 @@ export function renderMarkdown(r: Results, s: Settings, machine: Facts, versions
   md.push('## Exact commands', '', '`$FILE` is a random file of the transfer size; `PASS` the bench password; ports are picked free per run.', '', '```');
   for (const [label, cmd] of commands) md.push(`# ${label}`, cmd);
   md.push('```', '');
+  for (const [name, text] of files) md.push(`### ${name}`, '', '```', text.trim(), '```', '');
   md.push('## Reproduce', '', '```', 'npm run bench                                  # full run (Debian 12, root): installs peers, starts its own RGW, writes BENCHMARKS.md',
     'BENCH_SIZE_MIB=64 BENCH_BIG_MIB=128 BENCH_FILES=1000 BENCH_CONC_MIB=16 BENCH_WRK_SECONDS=3 npm run bench   # smoke run (report in .tmp/bench/)',
     'BENCH_ONLY=disk,propfind-disk npm run bench    # some measures only', '```', '');
