@@ -3,7 +3,7 @@
  * Content-Length over the cap is refused before reading, a chunked body is cut off the moment it
  * crosses the cap. The declared length is never allocated up front.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DavHttpError } from './http-error.ts';
 
 /** The declared body length, or null for none/chunked. @throws DavHttpError 400 for a malformed value */
@@ -22,13 +22,14 @@ export function hasBody(req: IncomingMessage): boolean {
 }
 
 /**
- * Reads the whole body into memory, at most `max` bytes.
+ * Reads the whole body into memory, at most `max` bytes (sending 100 Continue first when `res` is given and the client expects it).
  * @throws DavHttpError 413 over the cap, 400 if the client aborts mid-body
  */
-export async function readCappedBody(req: IncomingMessage, max: number): Promise<Buffer> {
+export async function readCappedBody(req: IncomingMessage, max: number, res?: ServerResponse): Promise<Buffer> {
   const n = declaredLength(req);
   if (n !== null && n > max) throw new DavHttpError(413, 'request body too large', { headers: { Connection: 'close' } });
   if (n === 0 || (n === null && req.headers['transfer-encoding'] === undefined)) return Buffer.alloc(0);
+  if (res) continueIfExpected(req, res);
   const chunks: Buffer[] = [];
   let total = 0;
   try {
@@ -42,4 +43,56 @@ export async function readCappedBody(req: IncomingMessage, max: number): Promise
     throw new DavHttpError(400, 'request body aborted', { cause: e });
   }
   return Buffer.concat(chunks, total);
+}
+
+/** Most bytes of an unread body discarded after an early answer, before the connection is cut. */
+export const DRAIN_MAX_BYTES = 64 * 1024 * 1024;
+/** Longest time spent discarding an unread body after an early answer. */
+export const DRAIN_MAX_MS = 5000;
+
+/**
+ * Sends `100 Continue` if the client waits for it (we register `checkContinue`, so Node does not
+ * send it by itself: a request refused before its body is read never makes the client send it).
+ * @throws never
+ */
+export function continueIfExpected(req: IncomingMessage, res: ServerResponse): void {
+  if (!res.headersSent && expectsContinue(req) && !continued.has(req)) {
+    continued.add(req);
+    res.writeContinue();
+  }
+}
+
+const continued = new WeakSet<IncomingMessage>();
+
+/** The client waits for 100 Continue before sending its body. @throws never */
+export function expectsContinue(req: IncomingMessage): boolean {
+  return /^\s*100-continue\s*$/i.test(req.headers.expect ?? '');
+}
+
+/** True if a client that expected 100 Continue was never sent it (so it holds its body back). @throws never */
+export function bodyHeldBack(req: IncomingMessage): boolean {
+  return expectsContinue(req) && !continued.has(req);
+}
+
+/**
+ * After an answer that left the request body unread (an early 4xx/5xx on a PUT, a DELETE with a
+ * body): discard what the client still sends, up to {@link DRAIN_MAX_BYTES} / {@link DRAIN_MAX_MS},
+ * so it receives the status instead of a connection reset; beyond that, cut the connection.
+ * @throws never
+ */
+export function drainUnreadBody(req: IncomingMessage): void {
+  const socket = req.socket;
+  if (req.complete || req.destroyed || !socket || socket.destroyed) return;
+  const b0 = socket.bytesRead;
+  const t0 = Date.now();
+  req.on('error', () => { /* the socket is going away anyway */ });
+  req.resume();
+  const timer = setInterval(() => {
+    if (req.complete || socket.destroyed) { clearInterval(timer); return; }
+    if (Date.now() - t0 > DRAIN_MAX_MS || socket.bytesRead - b0 > DRAIN_MAX_BYTES) {
+      clearInterval(timer);
+      socket.destroy();
+    }
+  }, 100);
+  timer.unref();
 }

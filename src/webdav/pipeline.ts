@@ -14,7 +14,7 @@ import type { MetaCache } from './meta-cache.ts';
 import type { Authenticator } from './authenticate.ts';
 import { clientIp } from './authenticate.ts';
 import { parseXml } from './xml/parse.ts';
-import { hasBody, readCappedBody } from './body.ts';
+import { bodyHeldBack, drainUnreadBody, readCappedBody } from './body.ts';
 import { publicPrefix, requestPath, resolveDestination, resolvePath } from './target.ts';
 import { userCan } from './access.ts';
 import { METHODS } from './dispatch.ts';
@@ -28,9 +28,6 @@ export interface SharedDeps {
   getState: StateProvider; locks: LockStore; bus: ChangeBus; log: Logger; metrics: Metrics;
   lookup: Lookup; metaCache: MetaCache; auth: Authenticator;
 }
-
-/** Methods whose handlers consume the request body. */
-const BODY_READERS: ReadonlySet<string> = new Set(['PUT', 'PROPFIND', 'PROPPATCH', 'LOCK']);
 
 const ROOT: DavTarget = { path: '', trailingSlash: true, href: '/' };
 
@@ -75,7 +72,7 @@ export async function serveRequest(d: SharedDeps, req: IncomingMessage, res: Ser
     can: (slug, action) => userCan(state.config, ctx.user, slug, action),
     resolveDestination: (value) => resolveDestination(req, state, value),
     readXml: async () => {
-      const body = await readCappedBody(req, state.config.webdav.maxXmlBodyBytes);
+      const body = await readCappedBody(req, state.config.webdav.maxXmlBodyBytes, res);
       if (body.length === 0) return null;
       return parseXml(body.toString('utf8'));
     },
@@ -99,8 +96,6 @@ export async function serveRequest(d: SharedDeps, req: IncomingMessage, res: Ser
       throw targetFailure;
     }
     await checkRequest(ctx, method, d.auth);
-    // Methods that never read a body: don't let Node drain an unbounded one after we answer.
-    if (!BODY_READERS.has(method) && hasBody(req)) res.setHeader('Connection', 'close');
     await handler(ctx);
     if (!res.headersSent && !res.writableEnded) {
       d.log.error({ method, path: logPath }, 'webdav: handler returned without answering');
@@ -109,6 +104,8 @@ export async function serveRequest(d: SharedDeps, req: IncomingMessage, res: Ser
   } catch (e) {
     fail(d, ctx, e);
   }
+  // A body nobody read (early error, a DELETE with a body): discard a bounded amount, then cut.
+  drainUnreadBody(req);
 }
 
 /** Answers an error once; after headers went out, cuts the connection instead. */
@@ -122,9 +119,7 @@ function fail(d: SharedDeps, ctx: CoreContext, e: unknown): void {
     if (!res.writableEnded) res.destroy();
     return;
   }
-  // A body we never read: close the connection rather than reading (maybe gigabytes of) it.
-  if (!req.complete && (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0' || req.headers['transfer-encoding'] !== undefined)) {
-    res.setHeader('Connection', 'close');
-  }
+  // A client still holding its body back for 100 Continue must not reuse this connection.
+  if (!req.complete && bodyHeldBack(req)) res.setHeader('Connection', 'close');
   sendError(res, e);
 }

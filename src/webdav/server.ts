@@ -53,6 +53,8 @@ export function createWebdavServer(deps: WebdavDeps): WebdavServer {
   const server = w.tls
     ? https.createServer({ ...options, cert: readFileSync(w.tls.certPath), key: readFileSync(w.tls.keyPath) }, onRequest)
     : http.createServer(options, onRequest);
+  // We decide about 100 Continue ourselves: only once a request passed the checks and its handler reads the body.
+  server.on('checkContinue', onRequest);
   server.setTimeout(w.idleTimeoutSeconds * 1000, (socket) => socket.destroy());
   server.on('clientError', (err, socket) => {
     if (socket.writable && !(err as NodeJS.ErrnoException).code?.startsWith('ECONN')) {

@@ -91,3 +91,48 @@ for (const c of ['files', 's3']) {
     assert.equal((await dav(d, 'UNLOCK', `/${c}/locked.txt`, { headers: { 'Lock-Token': token } })).status, 204);
   });
 }
+
+test('an early refusal of a large PUT still reaches a client that keeps sending (no connection reset)', async () => {
+  for (const [path, want] of [['/files/no-such-dir/big.bin', 409], ['/secret/x.bin', 403]] as const) {
+    const got = await new Promise<string>((resolve) => {
+      const s = net.connect(d.port, '127.0.0.1');
+      const chunks: Buffer[] = [];
+      s.on('data', (c) => chunks.push(c));
+      s.on('error', () => resolve(Buffer.concat(chunks).toString('latin1')));
+      s.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
+      const user = path.startsWith('/secret') ? 'bob' : 'alice';
+      s.write(`PUT ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: ${d.basic(user)}\r\nContent-Length: ${12 * 1024 * 1024}\r\n\r\n`);
+      const chunk = Buffer.alloc(256 * 1024, 1);
+      let sent = 0;
+      const pump = () => {
+        while (sent < 12 * 1024 * 1024) {
+          sent += chunk.length;
+          if (!s.write(chunk)) { s.once('drain', pump); return; }
+        }
+        setTimeout(() => s.end(), 200);
+      };
+      pump();
+    });
+    assert.match(got, new RegExp(`^HTTP/1.1 ${want} `), `${path}: ${got.slice(0, 60)}`);
+  }
+  await stillAlive(d);
+});
+
+test('Expect: 100-continue: a refused PUT gets its status without 100 Continue; an accepted one gets 100 first', async () => {
+  const { rawRequest } = await import('./http.ts');
+  const refused = await rawRequest(d, `PUT /files/no-such-dir/x.bin HTTP/1.1\r\nHost: x\r\n${authLine(d)}Content-Length: 5\r\nExpect: 100-continue\r\n\r\n`, 1500);
+  assert.match(refused, /^HTTP\/1.1 409 /);
+  const ok = await new Promise<string>((resolve) => {
+    const s = net.connect(d.port, '127.0.0.1');
+    let text = '';
+    s.on('data', (c) => {
+      text += c.toString('latin1');
+      if (text.startsWith('HTTP/1.1 100 Continue\r\n\r\n') && !text.includes('201')) s.write('hello');
+      if (/HTTP\/1.1 201/.test(text)) { s.destroy(); resolve(text); }
+    });
+    s.on('close', () => resolve(text));
+    s.write(`PUT /files/continue.txt HTTP/1.1\r\nHost: x\r\n${authLine(d)}Content-Length: 5\r\nExpect: 100-continue\r\n\r\n`);
+  });
+  assert.match(ok, /^HTTP\/1.1 100 Continue\r\n\r\nHTTP\/1.1 201 /);
+  assert.equal((await dav(d, 'GET', '/files/continue.txt')).body, 'hello');
+});

@@ -14,6 +14,7 @@ import { contentTypeFor } from '../mime.ts';
 import { header } from '../headers.ts';
 import { sendStatus } from '../respond.ts';
 import { storeUpload } from '../store-upload.ts';
+import { continueIfExpected } from '../body.ts';
 
 /** Parses X-OC-Mtime (seconds since the epoch, possibly fractional). @throws never */
 export function parseOcMtime(v: string | undefined): Date | undefined {
@@ -50,6 +51,7 @@ export const handlePut: CoreHandler = async (ctx) => {
   const ifMatch = h('if-match');
   const single = ifMatch && ifMatch.trim() !== '*' && !ifMatch.includes(',') ? unquoteEtag(ifMatch) : undefined;
   const mtime = parseOcMtime(h('x-oc-mtime'));
+  continueIfExpected(ctx.req, ctx.res);
   const kind = mount.backend.description.split(':')[0] ?? 'unknown';
   const stop = ctx.metrics.transferSeconds.startTimer({ direction: 'upload', backend: kind });
   ctx.metrics.activeTransfers.inc({ direction: 'upload' });
