@@ -42,6 +42,8 @@ export function createWebdavServer(deps: WebdavDeps): WebdavServer {
     requestTimeout: 0,
     headersTimeout: w.headersTimeoutSeconds * 1000,
     keepAliveTimeout: w.keepAliveTimeoutSeconds * 1000,
+    // Node checks headersTimeout only this often (default 30 s): check often enough to matter.
+    connectionsCheckingInterval: Math.min(1000, Math.ceil((w.headersTimeoutSeconds * 1000) / 2)),
   };
   const shared = { ...deps, lookup: new Lookup(deps.bus), metaCache: new MetaCache(deps.bus, config.cache.ttlSeconds * 1000), auth: new Authenticator(deps.log, deps.metrics) };
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {

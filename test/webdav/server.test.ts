@@ -66,3 +66,21 @@ test('TLS: with webdav.tls the listener speaks HTTPS', async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('slow headers (slowloris) are cut after headersTimeoutSeconds, not after Node\'s 30 s check interval', async () => {
+  const net = await import('node:net');
+  const s2 = await startDaemon({ s3: false, config: { webdav: { headersTimeoutSeconds: 2 } } });
+  try {
+    const t0 = Date.now();
+    const closedAfter = await new Promise<number>((resolve) => {
+      const s = net.connect(s2.port, '127.0.0.1', () => s.write('GET / HTTP/1.1\r\nHost: x\r\n'));
+      const drip = setInterval(() => { if (!s.destroyed) s.write('X-Slow: 1\r\n'); }, 500);
+      s.on('error', () => undefined);
+      s.on('close', () => { clearInterval(drip); resolve(Date.now() - t0); });
+      setTimeout(() => { clearInterval(drip); s.destroy(); resolve(-1); }, 10_000);
+    });
+    assert.ok(closedAfter > 1500 && closedAfter < 5000, `cut after ${closedAfter} ms`);
+  } finally {
+    await s2.close();
+  }
+});
