@@ -36,8 +36,9 @@ export function createS3Client(s3: S3Config): S3Client {
     // The SDK would print retry notes to the console; failures reach us as errors anyway.
     logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {} },
     requestHandler: {
-      // A silent socket for this long fails the call; a long transfer that keeps moving does not.
-      requestTimeout: timeoutMs,
+      // A socket silent for this long fails the call (idle timeout); a long transfer that keeps
+      // moving does not. (requestTimeout would only log a warning in @smithy/node-http-handler 4.)
+      socketTimeout: timeoutMs,
       connectionTimeout: Math.min(timeoutMs, 10_000),
       httpAgent: new http.Agent(agentOptions),
       httpsAgent: new https.Agent(agentOptions),

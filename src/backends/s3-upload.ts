@@ -4,6 +4,7 @@
  * (and verified gone with ListMultipartUploads).
  */
 import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, HeadObjectCommand, ListMultipartUploadsCommand,
   PutObjectCommand, UploadPartCopyCommand, type ObjectCannedACL, type S3Client,
@@ -165,17 +166,37 @@ async function multipartUpload(
   }
 }
 
-/** Makes sure no multipart upload `uploadId` remains for `key` (lib-storage normally aborts it). */
+/** How long a failed write waits for its clean-up before answering; the clean-up goes on after. */
+const CLEANUP_WAIT_MS = 2000;
+const CLEANUP_ATTEMPTS = 12;
+
+/**
+ * Makes sure no multipart upload `uploadId` remains for `key` (lib-storage normally aborts it,
+ * but not when S3 was unreachable at that moment). Retries with backoff in the background
+ * (timers unref'd) until S3 answers; waits at most {@link CLEANUP_WAIT_MS} for it.
+ * @throws never
+ */
 async function abortIfStillThere(t: UploadTarget, key: string, uploadId: string, what: string): Promise<void> {
-  try {
-    const res = await s3Call(t.count, 'ListMultipartUploads', what, () =>
-      t.client.send(new ListMultipartUploadsCommand({ Bucket: t.bucket, Prefix: key })));
-    if (!(res.Uploads ?? []).some((u) => u.Key === key && u.UploadId === uploadId)) return;
-    await s3Call(t.count, 'AbortMultipartUpload', what, () =>
-      t.client.send(new AbortMultipartUploadCommand({ Bucket: t.bucket, Key: key, UploadId: uploadId })));
-  } catch (err) {
-    t.log.warn({ err: (err as Error).message, path: what }, 'could not verify that a failed multipart upload was aborted; the start-up sweep will remove it');
-  }
+  const attempt = async (): Promise<boolean> => {
+    try {
+      const res = await s3Call(t.count, 'ListMultipartUploads', what, () =>
+        t.client.send(new ListMultipartUploadsCommand({ Bucket: t.bucket, Prefix: key })));
+      if (!(res.Uploads ?? []).some((u) => u.Key === key && u.UploadId === uploadId)) return true;
+      await s3Call(t.count, 'AbortMultipartUpload', what, () =>
+        t.client.send(new AbortMultipartUploadCommand({ Bucket: t.bucket, Key: key, UploadId: uploadId })));
+      return true;
+    } catch (err) {
+      return err instanceof VfsError && err.code === 'ENOENT'; // NoSuchUpload: gone already
+    }
+  };
+  const cleanup = (async () => {
+    for (let i = 0; i < CLEANUP_ATTEMPTS; i++) {
+      if (await attempt()) return;
+      await sleep(Math.min(1000 * 2 ** i, 30_000), undefined, { ref: false });
+    }
+    t.log.warn({ path: what }, 'could not abort a failed multipart upload; the start-up sweep will remove it');
+  })();
+  await Promise.race([cleanup, sleep(CLEANUP_WAIT_MS, undefined, { ref: false })]);
 }
 
 function aclError(err: unknown, s3: S3Config): VfsError | undefined {
