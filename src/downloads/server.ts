@@ -3,6 +3,8 @@
  * One error middleware maps every failure through toHttpStatus; stack traces never reach a visitor.
  */
 import http from 'node:http';
+import https from 'node:https';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import Koa, { type Context } from 'koa';
 import { BasicVerifier } from '../auth/basic.ts';
@@ -56,7 +58,7 @@ const routeOf = (segs: string[]): string => {
   }
 };
 
-/** Builds the Koa app and its http.Server (not listening yet). @throws never */
+/** Builds the Koa app and its http(s).Server (not listening yet). @throws Error when downloads.tls files cannot be read */
 export function createDownloadsServer(deps: DownloadsDeps): DownloadsServer {
   const parts: ServerParts = {
     catalog: deps.catalog, log: deps.log, metrics: deps.metrics, signer: deps.signer,
@@ -67,6 +69,7 @@ export function createDownloadsServer(deps: DownloadsDeps): DownloadsServer {
 
   app.use(async (ctx) => {
     let route = 'other';
+    const started = performance.now();
     try {
       const state = deps.getState();
       app.proxy = state.config.downloads.trustProxy;
@@ -94,11 +97,20 @@ export function createDownloadsServer(deps: DownloadsDeps): DownloadsServer {
       errorResponse(ctx, err, deps.log);
     } finally {
       deps.metrics.httpRequests.inc({ route, status: String(ctx.status) });
+      // /dl writes its own attempt line; probes and scrapes only at debug.
+      if (route !== 'dl') {
+        const line = { method: ctx.method, path: redactUrl(ctx.req.url ?? '/'), status: ctx.status, bytesOut: ctx.response.length ?? null, ms: Math.round((performance.now() - started) * 10) / 10, ip: ctx.ip, route };
+        if (route === 'health' || route === 'metrics') deps.log.debug(line, 'http request');
+        else deps.log.info(line, 'http request');
+      }
     }
   });
 
   const handler = app.callback() as http.RequestListener;
-  const server = http.createServer(handler);
+  const tls = deps.getState().config.downloads.tls;
+  const server: http.Server = tls
+    ? https.createServer({ cert: readFileSync(tls.certPath), key: readFileSync(tls.keyPath) }, handler)
+    : http.createServer(handler);
   server.headersTimeout = 30_000;
   server.keepAliveTimeout = 10_000;
 
