@@ -12,19 +12,14 @@ import type { Metrics } from '../metrics.ts';
 import type { Mount, RuntimeState } from '../vfs/mount.ts';
 import { isVfsError, toHttpStatus } from '../vfs/errors.ts';
 import { decodeUrlPath } from '../vfs/path.ts';
-import { identify, mayDownload, type Identity } from './access.ts';
+import { mayDownload, type Identity } from './access.ts';
+import { visitor, type ServerParts } from './request-context.ts';
 import { deny, plain } from './deny.ts';
 import { contentDisposition, ifRangeHolds, notModified, parseRange } from './http-util.ts';
 import type { LinkSigner } from './links.ts';
 
 /** What the /dl route needs. */
-export interface DlDeps {
-  catalog: Catalog;
-  log: Logger;
-  metrics: Metrics;
-  verifier: BasicVerifier;
-  signer?: LinkSigner;
-}
+export type DlDeps = ServerParts & { signer?: LinkSigner };
 
 type Outcome = 'redirect' | 'stream' | 'notmodified' | 'denied' | 'notfound' | 'badrequest' | 'error';
 
@@ -74,7 +69,7 @@ export async function handleDownload(ctx: Context, state: RuntimeState, deps: Dl
       }
       a.user = 'signed-link';
     } else {
-      const id: Identity = await identify(state.config, deps.verifier, ctx.get('Authorization') || undefined, one(q.dlid));
+      const id: Identity = await visitor(ctx, state, deps);
       a.via = id.failed ? `${id.failed}-failed` : id.via;
       a.user = id.principal?.name ?? null;
       if (!mayDownload(id, mount.category)) {

@@ -1,6 +1,7 @@
 /** What every downloads route receives: the state of this request and the server's collaborators. */
 import type { Context } from 'koa';
-import type { BasicVerifier } from '../auth/basic.ts';
+import { parseBasic, type BasicVerifier } from '../auth/basic.ts';
+import type { BruteForceGuard } from '../auth/brute-force.ts';
 import type { Catalog } from '../catalog/types.ts';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
@@ -15,6 +16,8 @@ export interface ServerParts {
   log: Logger;
   metrics: Metrics;
   verifier: BasicVerifier;
+  /** Per-IP failed-login counter shared by every route of this listener. */
+  guard: BruteForceGuard;
   /** Fixed signer (tests, CLI); otherwise built from config.links per state. */
   signer?: LinkSigner;
   /** Per-mount timeout of /readyz, ms. */
@@ -49,7 +52,24 @@ export function queryValue(ctx: Context, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-/** Identifies the visitor of this request (Basic or ?dlid=). @throws never */
-export function visitor(ctx: Context, state: RuntimeState, parts: ServerParts): Promise<Identity> {
-  return identify(state.config, parts.verifier, ctx.get('Authorization') || undefined, queryValue(ctx, 'dlid'));
+/**
+ * Identifies the visitor of this request (Basic or ?dlid=) and counts failed credentials per IP
+ * (auth.bruteForce); the server answers 429 to a locked-out IP that offers credentials. @throws never
+ */
+export async function visitor(ctx: Context, state: RuntimeState, parts: ServerParts): Promise<Identity> {
+  const id = await identify(state.config, parts.verifier, ctx.get('Authorization') || undefined, queryValue(ctx, 'dlid'));
+  if (id.failed) {
+    const locked = parts.guard.fail(ctx.ip, state.config.auth.bruteForce);
+    parts.metrics.authFailures.inc({ listener: 'downloads' });
+    const user = id.failed === 'basic' ? parseBasic(ctx.get('Authorization'))?.user : undefined;
+    parts.log.warn({ ip: ctx.ip, via: id.failed, user, lockout: locked || undefined }, 'downloads: failed authentication');
+  } else if (id.via === 'basic') {
+    parts.guard.succeed(ctx.ip);
+  }
+  return id;
+}
+
+/** Offers credentials (Authorization or ?dlid=). @throws never */
+export function offersCredentials(ctx: Context): boolean {
+  return !!ctx.get('Authorization') || queryValue(ctx, 'dlid') !== undefined;
 }

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import Koa, { type Context } from 'koa';
 import { BasicVerifier } from '../auth/basic.ts';
+import { BruteForceGuard } from '../auth/brute-force.ts';
 import type { Catalog } from '../catalog/types.ts';
 import type { Logger } from '../log.ts';
 import { redactUrl } from '../log.ts';
@@ -18,7 +19,7 @@ import { decodeUrlPath } from '../vfs/path.ts';
 import { handleDownload } from './dl.ts';
 import type { LinkSigner } from './links.ts';
 import { errorPage } from './pages/views.ts';
-import { signerFor, type ServerParts } from './request-context.ts';
+import { offersCredentials, signerFor, type ServerParts } from './request-context.ts';
 import { serveApi } from './routes-api.ts';
 import { healthz, metrics, readyz } from './routes-ops.ts';
 import { notFoundPage, servePage } from './routes-pages.ts';
@@ -62,7 +63,7 @@ const routeOf = (segs: string[]): string => {
 export function createDownloadsServer(deps: DownloadsDeps): DownloadsServer {
   const parts: ServerParts = {
     catalog: deps.catalog, log: deps.log, metrics: deps.metrics, signer: deps.signer,
-    verifier: deps.verifier ?? new BasicVerifier(), readyTimeoutMs: deps.readyTimeoutMs ?? 2000,
+    verifier: deps.verifier ?? new BasicVerifier(), guard: new BruteForceGuard(), readyTimeoutMs: deps.readyTimeoutMs ?? 2000,
   };
   const app = new Koa();
   app.silent = true;
@@ -74,6 +75,14 @@ export function createDownloadsServer(deps: DownloadsDeps): DownloadsServer {
       const state = deps.getState();
       app.proxy = state.config.downloads.trustProxy;
       ctx.state.rdav = state;
+      const wait = offersCredentials(ctx) ? parts.guard.retryAfter(ctx.ip) : 0;
+      if (wait > 0) {
+        ctx.status = 429;
+        ctx.set('Retry-After', String(wait));
+        ctx.type = 'text/plain; charset=utf-8';
+        ctx.body = 'Too many failed sign-ins from your address; try again later.\n';
+        return;
+      }
       if (ctx.path.startsWith('/dl/')) {
         route = 'dl';
         await handleDownload(ctx, state, { ...parts, signer: signerFor(parts, state.config) });
@@ -109,8 +118,8 @@ export function createDownloadsServer(deps: DownloadsDeps): DownloadsServer {
   const handler = app.callback() as http.RequestListener;
   const tls = deps.getState().config.downloads.tls;
   const server: http.Server = tls
-    ? https.createServer({ cert: readFileSync(tls.certPath), key: readFileSync(tls.keyPath) }, handler)
-    : http.createServer(handler);
+    ? https.createServer({ cert: readFileSync(tls.certPath), key: readFileSync(tls.keyPath), connectionsCheckingInterval: 1000 }, handler)
+    : http.createServer({ connectionsCheckingInterval: 1000 }, handler);
   server.headersTimeout = 30_000;
   server.keepAliveTimeout = 10_000;
 

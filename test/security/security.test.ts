@@ -119,12 +119,28 @@ describe('security', { timeout: 180_000 }, () => {
     }
   });
 
-  test('brute force on the downloads listener: repeated failed Basic logins → 429', {
-    todo: 'DEFECT: src/downloads/access.ts identify() verifies Basic credentials with no BruteForceGuard (only WebDAV has one): share the guard (auth.bruteForce) with the downloads listener and answer 429 + Retry-After',
-  }, async () => {
-    const statuses: number[] = [];
-    for (let i = 0; i < 15; i++) statuses.push((await send('GET', d.dl, '/dl/files/1.0/app.bin', { headers: { authorization: basicAuth('reader', 'wrong') } })).status);
-    assert.ok(statuses.includes(429), `statuses ${statuses}`);
+  test('brute force on the downloads listener: repeated failed Basic logins or download keys → 429 and logged', async () => {
+    const dir = await makeWorld({ name: 'brute-dl', s3: false });
+    const cfg = dir.config as { auth: { bruteForce: unknown } };
+    cfg.auth.bruteForce = { maxFailures: 5, windowSeconds: 60, lockoutSeconds: 30 };
+    const b = await startChildDaemon(dir.dir, cfg);
+    try {
+      const statuses: number[] = [];
+      // Pages and /dl share the guard: four bad passwords and one bad download key.
+      for (let i = 0; i < 4; i++) statuses.push((await send('GET', b.dl, '/files/', { headers: { authorization: basicAuth('reader', 'wrong') } })).status);
+      statuses.push((await send('GET', b.dl, `/files/?dlid=${'0'.repeat(32)}`)).status);
+      const after = await send('GET', b.dl, '/files/', { headers: { authorization: basicAuth('reader') } });
+      assert.ok(!statuses.includes(429), `no lockout before the limit: ${statuses}`);
+      assert.equal(after.status, 429, 'even the right password waits out the lockout');
+      assert.ok(Number(after.headers['retry-after']) > 0, 'Retry-After given');
+      const anon = await send('GET', b.dl, '/');
+      assert.equal(anon.status, 200, 'visitors without credentials are still served');
+      assert.ok(b.lines.some((l) => /failed authentication/.test(l.msg)), 'failures logged');
+      scanned.push(b.output());
+    } finally {
+      await b.stop();
+      await dir.cleanup();
+    }
   });
 
   test('the bucket stays private: unsigned GET refused, presigned URL expires, a signature cannot be reused for another key', { skip: skipUnlessRealS3('signature checks') }, async () => {
