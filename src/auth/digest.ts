@@ -63,10 +63,11 @@ export class DigestVerifier {
   }
 
   /**
-   * Checks credentials for `method` + raw request URI against the configured users.
+   * Checks credentials for `method` + the raw request URI (or any of its accepted spellings, e.g.
+   * with the public prefix a proxy stripped) against the configured users.
    * @returns the user on success; `stale: true` when only the nonce's age failed. @throws never
    */
-  verify(c: DigestCredentials, method: string, requestUri: string, realm: string, users: Readonly<Record<string, UserConfig>>): DigestResult {
+  verify(c: DigestCredentials, method: string, requestUri: string | readonly string[], realm: string, users: Readonly<Record<string, UserConfig>>): DigestResult {
     const dot = c.nonce.indexOf('.');
     if (dot <= 0) return { ok: false, stale: false };
     const ts = c.nonce.slice(0, dot);
@@ -76,7 +77,7 @@ export class DigestVerifier {
     if (c.realm !== realm) return { ok: false, stale: false };
     if (c.algorithm && c.algorithm.toUpperCase() !== 'MD5') return { ok: false, stale: false };
     if (c.qop !== 'auth' || !c.nc || !c.cnonce) return { ok: false, stale: false };
-    if (c.uri !== requestUri) return { ok: false, stale: false };
+    if (!(typeof requestUri === 'string' ? [requestUri] : requestUri).includes(c.uri)) return { ok: false, stale: false };
     const ha1 = users[c.username]?.digestHa1;
     if (!ha1) return { ok: false, stale: false };
     const ha2 = md5(`${method}:${c.uri}`);

@@ -13,6 +13,7 @@ import { BruteForceGuard } from '../auth/brute-force.ts';
 import { principalOf } from '../auth/permissions.ts';
 import type { DavUser } from './context.ts';
 import { DavHttpError } from './http-error.ts';
+import { publicPrefix } from './target.ts';
 
 /** Client address: the socket's, or the first X-Forwarded-For hop when trustProxy. @throws never */
 export function clientIp(req: IncomingMessage, trustProxy: boolean): string {
@@ -66,7 +67,9 @@ export class Authenticator {
       const creds = parseDigest(header);
       claimed = creds?.username ?? '';
       if (creds) {
-        const r = this.digest.verify(creds, req.method ?? 'GET', req.url ?? '/', config.auth.realm, users);
+        const url = req.url ?? '/';
+        const prefix = publicPrefix(config);
+        const r = this.digest.verify(creds, req.method ?? 'GET', prefix && !url.startsWith(prefix + '/') ? [url, prefix + url] : url, config.auth.realm, users);
         if (r.ok) name = r.user;
         else if (r.stale) throw this.unauthorized(config, true);
       }

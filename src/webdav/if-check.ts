@@ -8,6 +8,7 @@ import { isVfsError } from '../vfs/errors.ts';
 import type { Mount } from '../vfs/mount.ts';
 import type { CoreContext } from './core-context.ts';
 import { DavHttpError } from './http-error.ts';
+import { ownHosts } from './target.ts';
 
 const REQUEST = '\u0000request';
 
@@ -25,6 +26,10 @@ export async function applyIfHeader(ctx: CoreContext): Promise<void> {
     throw new DavHttpError(400, isVfsError(e) ? e.message : 'malformed If header', { cause: e });
   }
   ctx.submittedTokens = submittedTokens(lists);
+  // Tags naming any of our own host names (Host, X-Forwarded-Host, publicUrl) address this server.
+  const own = ownHosts(ctx.req, ctx.state.config);
+  const host = ctx.req.headers.host?.toLowerCase();
+  lists = lists.map((l) => (l.resourceHost && own.includes(l.resourceHost) ? { ...l, resourceHost: host } : l));
   const stateOf = async (mount: Mount | undefined, path: string | undefined): Promise<IfResourceState> => {
     if (path === undefined) return { exists: false, lockTokens: [] };
     if (!mount) return { exists: true, lockTokens: [] };

@@ -84,3 +84,21 @@ test('slow headers (slowloris) are cut after headersTimeoutSeconds, not after No
     await s2.close();
   }
 });
+
+test('behind a proxy: If tags and Digest URIs written with the public URL are accepted', async () => {
+  await dav(d, 'PUT', '/files/tagged.txt', { body: 'a' });
+  const l = await dav(d, 'LOCK', '/files/tagged.txt', { headers: { Depth: '0' }, body: '<?xml version="1.0"?><D:lockinfo xmlns:D="DAV:"><D:lockscope><D:exclusive/></D:lockscope><D:locktype><D:write/></D:locktype></D:lockinfo>' });
+  const token = String(l.headers['lock-token']);
+  const put = await dav(d, 'PUT', '/files/tagged.txt', { body: 'b', headers: { If: `<https://dav.example.com/drive/files/tagged.txt> (${token})` } });
+  assert.equal(put.status, 204);
+  const { createHash } = await import('node:crypto');
+  const md5 = (s: string) => createHash('md5').update(s).digest('hex');
+  const first = await dav(d, 'PROPFIND', '/files/', { user: null, headers: { Depth: '0' } });
+  const nonce = /nonce="([^"]+)"/.exec(String(first.headers['www-authenticate']))![1]!;
+  const uri = '/drive/files/';
+  const { USERS } = await import('../helpers/daemon.ts');
+  const ha1 = md5(`alice:ReleaseDAV:${USERS.alice}`);
+  const response = md5(`${ha1}:${nonce}:00000001:c0ffee:auth:${md5(`PROPFIND:${uri}`)}`);
+  const auth = `Digest username="alice", realm="ReleaseDAV", nonce="${nonce}", uri="${uri}", qop=auth, nc=00000001, cnonce="c0ffee", response="${response}"`;
+  assert.equal((await dav(d, 'PROPFIND', '/files/', { user: null, headers: { Depth: '0', Authorization: auth } })).status, 207);
+});
