@@ -7,6 +7,7 @@ import type { DavContext } from './context.ts';
 import type { Lookup } from './lookup.ts';
 import type { MetaCache } from './meta-cache.ts';
 
+/** Per-request context of the core server. */
 export interface CoreContext extends DavContext {
   lookup: Lookup;
   /** Sidecar reads for listings. */
