@@ -23,6 +23,7 @@ export async function transferDisk(ctx: Ctx): Promise<void> {
     { name: 'bare Node (ceiling)', url: peers.bare ? `${peers.bare.baseUrl}/files/put-bare.bin` : null, file: null, auth: false },
   ];
   const put: Record<string, number[]> = {}, get: Record<string, number[]> = {};
+  const bare64k = '  bare Node, 64 KiB reads';
   for (let i = 0; i < s.reps; i++) {
     for (const sub of subjects) {
       if (!sub.url) continue;
@@ -37,6 +38,10 @@ export async function transferDisk(ctx: Ctx): Promise<void> {
         logCommand(ctx, `disk GET (${sub.name})`, `curl -s -o /dev/null ${sub.auth ? '-u bench:PASS ' : ''}${sub.url}`);
         if (g.status !== 200 || g.bytesDown !== size) throw new Error(`GET answered ${g.status} with ${g.bytesDown} bytes`);
         (get[sub.name] ??= []).push(size / g.seconds);
+        if (sub.file === null) { // the same file read with Node's default chunk size: what a missing highWaterMark costs
+          const g64 = await curl(['-o', '/dev/null', sub.url.replace('/files/', '/files64k/')]);
+          if (g64.status === 200 && g64.bytesDown === size) (get[bare64k] ??= []).push(size / g64.seconds);
+        }
       } catch (e) {
         r.problem(`${SECTION}, ${sub.name}: ${(e as Error).message}`);
         sub.url = null;
@@ -49,6 +54,10 @@ export async function transferDisk(ctx: Ctx): Promise<void> {
     r.add({ section: SECTION, subject: sub.name, quantity: `${s.sizeMiB} MiB PUT`, value: pm, unit: 'MB/s', note: put[sub.name]?.map((x) => fmt(mbps(x), 0)).join(', ') });
     r.add({ section: SECTION, subject: sub.name, quantity: `${s.sizeMiB} MiB GET`, value: gm, unit: 'MB/s', note: get[sub.name]?.map((x) => fmt(mbps(x), 0)).join(', ') });
     if (sub.file) rmSync(join(ctx.tree, sub.file), { force: true });
+  }
+  if (get[bare64k]?.length) {
+    r.add({ section: SECTION, subject: 'bare Node, 64 KiB reads', quantity: `${s.sizeMiB} MiB GET`, value: mbps(median(get[bare64k]!)), unit: 'MB/s',
+      note: `same server, createReadStream without highWaterMark: ${get[bare64k]!.map((x) => fmt(mbps(x), 0)).join(', ')}` });
   }
   rmSync(join(s.workDir, 'bare-node', 'put-bare.bin'), { force: true });
   for (const [q, want] of [[`${s.sizeMiB} MiB PUT`, 1.0], [`${s.sizeMiB} MiB GET`, 0.8]] as const) {

@@ -1,6 +1,7 @@
 /**
- * Peer process: a bare Node http server, the loopback ceiling. PUT /x streams the body to a file in
- * the folder given as argv[3], GET /x streams it back, any other GET answers a fixed 302.
+ * Peer process: a bare Node http server, the loopback ceiling. PUT /files/x streams the body to a
+ * file in the folder given as argv[3], GET /files/x streams it back in 1 MiB reads (/files64k/x in
+ * Node's default 64 KiB reads), any other request answers a fixed 302.
  * Usage: node --import tsx bench/peers/bare-node-server.ts PORT DIR
  */
 import { createServer } from 'node:http';
@@ -18,11 +19,13 @@ createServer((req, res) => {
     pipeline(req, createWriteStream(name)).then(() => { res.statusCode = 201; res.end(); }, () => { res.statusCode = 500; res.end(); });
     return;
   }
-  if (req.method === 'GET' && req.url?.startsWith('/files/')) {
+  if (req.method === 'GET' && (req.url?.startsWith('/files/') || req.url?.startsWith('/files64k/'))) {
     try {
       const st = statSync(name);
       res.writeHead(200, { 'Content-Length': st.size, 'Content-Type': 'application/octet-stream' });
-      pipeline(createReadStream(name, { highWaterMark: 1 << 20 }), res).catch(() => res.destroy());
+      // /files64k/ reads with Node's default 64 KiB chunks, /files/ with 1 MiB.
+      const highWaterMark = req.url.startsWith('/files64k/') ? 64 * 1024 : 1 << 20;
+      pipeline(createReadStream(name, { highWaterMark }), res).catch(() => res.destroy());
     } catch { res.statusCode = 404; res.end(); }
     return;
   }
