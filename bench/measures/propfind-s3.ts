@@ -10,6 +10,7 @@ import { ratio } from '../lib/results.ts';
 import { sdk } from '../peers/sdk.ts';
 import { CACHE_TTL_SECONDS } from '../peers/releasedav.ts';
 import { logCommand, LIST, type Ctx } from '../lib/context.ts';
+import { s3CallsByOperation, callDelta } from '../lib/daemon-metrics.ts';
 
 const SECTION = 'PROPFIND S3';
 /** Longest a single listing may take before it is cut (keeps the whole run under 20 minutes). */
@@ -43,8 +44,12 @@ export async function propfindS3(ctx: Ctx): Promise<void> {
     const cold: Record<string, number[]> = {}, warm: Record<string, number[]> = {};
     const cut = new Set<string>();
     let responses = 0, slow = false;
+    const calls = new Map<string, string>();
     const one = async (b: keyof typeof BODIES, key: string, into: Record<string, number[]>) => {
+      const before = calls.has(key) ? null : await s3CallsByOperation(peers.rdav!.dlUrl);
       const x = await propfind(url, '1', b, s.user, s.password, s.workDir, LIMIT_S);
+      const d = before ? callDelta(before, await s3CallsByOperation(peers.rdav!.dlUrl)) : null;
+      if (d) calls.set(key, `S3 calls: ${d.total} (${d.text})`);
       if (x.timedOut) { cut.add(key); slow = true; return; }
       responses = x.responses;
       (into[b] ??= []).push(x.ms);
@@ -67,7 +72,8 @@ export async function propfindS3(ctx: Ctx): Promise<void> {
         const key = `${b}, ${kind}`;
         const xs = m[b] ?? [];
         r.add({ section: SECTION, subject: 'ReleaseDAV', quantity: q(key), value: cut.has(key) ? null : xs.length ? median(xs) : null, unit: 'ms',
-          note: cut.has(key) ? `did not finish within ${LIMIT_S} s (curl --max-time)` : `${kind === 'cold' ? `${note}; ` : ''}${xs.map((x) => fmt(x, 0)).join(', ')}` });
+          note: [cut.has(key) ? `did not finish within ${LIMIT_S} s (curl --max-time)` : `${kind === 'cold' ? `${note}; ` : ''}${xs.map((x) => fmt(x, 0)).join(', ')}`,
+            calls.get(key)].filter(Boolean).join('; ') });
       }
     }
     cuts = cut;

@@ -40,9 +40,11 @@ export const MISS_NOTES: [part: string, note: string][] = [
     `the XML itself a few %.${SIDECAR_FIX} Also: realpath the listed folder once per listing, not per child.`],
   ['faster than rclone', 'the same per-entry sidecar lookup as in the note above.'],
   ['objects, allprop, cold', `${SIDECAR_PER_ENTRY}on S3 each miss is a GetObject answered 404 followed by an \`isDir\` ListObjectsV2 (src/backends/s3.ts \`read\`), ` +
-    `i.e. two S3 requests per object — ~20,000 requests for 10,000 objects where a walk needs 10.${SIDECAR_FIX}`],
+    `i.e. two S3 requests per object — ~20,000 requests for 10,000 objects where a walk needs 10 (the daemon's own /metrics counters, shown per listing in the figures, confirm it).${SIDECAR_FIX}`],
   ['objects, named, cold', 'the named set asks for getlastmodified, which also needs the sidecar (client mtime): same per-object GetObject + ListObjectsV2 as allprop.'],
-  ['warm ≤ 60 ms', 'the metadata cache keeps the listing, but sidecar misses are not cached, so a warm listing repeats the ~20,000 S3 requests. Caching "no mirror folder" fixes it.'],
+  ['warm ≤ 60 ms', 'sidecar reads are cached (src/webdav/meta-cache.ts) only for `cache.ttlSeconds` (5 s here), and a cold listing of this size takes longer than that, ' +
+    'so by the time the next PROPFIND comes the first entries have expired and the warm listing repeats the GetObject + ListObjectsV2 pair per object (see the S3 call counts in the figures). ' +
+    'Reading the mirror folder with one listing (note above) makes cold and warm both cheap; caching "this folder has no mirror" makes warm free.'],
   ['Depth 0 req/s (disk)', 'a Depth 0 PROPFIND of the folder still reads its sidecar (`.dir.json`), i.e. the realpath chain and a VfsError per request; ' +
     'the profile of this measure is dominated by `resolve`/`realpath` as for Depth 1. Fix: as for Depth 1 (cache the missing mirror).'],
   ['Depth 0 req/s (S3)', 'a Depth 0 PROPFIND on S3 does a GetObject (404) + ListObjectsV2 for the sidecar on every request: bounded by RGW round trips. Same fix.'],
