@@ -36,8 +36,11 @@ export const MISS_NOTES: [part: string, note: string][] = [
     'and loading every module of src/app.ts takes it to ≈ 117 MiB before serving. Fix (packaging/main.ts owner): ship compiled JavaScript (`tsc` to dist/, `node dist/main.js`) ' +
     'instead of transpiling at run time, and load the AWS SDK only when a category uses S3.'],
   ['files ≤ 2× nginx', `${SIDECAR_PER_ENTRY}on disk each miss is \`resolve()\` in src/backends/local.ts calling \`fs.realpath\` on the sidecar path and then on each missing ancestor ` +
-    '(4–5 realpath calls per entry) plus a VfsError. The profile of a 10,000-file Depth 1 PROPFIND: `resolve` 34 % and `realpath` 31 % of busy time, VfsError construction 3 %, ' +
-    `the XML itself a few %.${SIDECAR_FIX} Also: realpath the listed folder once per listing, not per child.`],
+    '(4–5 realpath calls per entry) plus a thrown VfsError. The sidecar cache (src/webdav/meta-cache.ts, `cache.ttlSeconds`) hides the misses for 5 s, which is why the first ' +
+    'listing is several times slower than the median (see "first" in the figures). Profile of this measure (six Depth 1 listings of 10,000 files and 8 s of Depth 0): ' +
+    '`realpath` is the largest self time (14 %; `resolve` 16 % inclusive), then socket writes (13 %), `stat` (5 %), failed-fs-call errors (4 %), then XML rendering and escaping ' +
+    `(propfind render + liveProp + escapeXml ≈ 8 %).${SIDECAR_FIX} Also: realpath the listed folder once per listing, not per child. Even fully cached, a per-entry JS path ` +
+    'costs ~75 µs per entry here, so "≤ 2× nginx" (a C module that writes straight from readdir) needs the XML of a listing built with far less per-entry work (pre-escaped names, one string template per entry, no per-entry Date formatting).'],
   ['faster than rclone', 'the same per-entry sidecar lookup as in the note above.'],
   ['objects, allprop, cold', `${SIDECAR_PER_ENTRY}on S3 each miss is a GetObject answered 404 followed by an \`isDir\` ListObjectsV2 (src/backends/s3.ts \`read\`), ` +
     `i.e. two S3 requests per object — ~20,000 requests for 10,000 objects where a walk needs 10 (the daemon's own /metrics counters, shown per listing in the figures, confirm it).${SIDECAR_FIX}`],
@@ -45,8 +48,10 @@ export const MISS_NOTES: [part: string, note: string][] = [
   ['warm ≤ 60 ms', 'sidecar reads are cached (src/webdav/meta-cache.ts) only for `cache.ttlSeconds` (5 s here), and a cold listing of this size takes longer than that, ' +
     'so by the time the next PROPFIND comes the first entries have expired and the warm listing repeats the GetObject + ListObjectsV2 pair per object (see the S3 call counts in the figures). ' +
     'Reading the mirror folder with one listing (note above) makes cold and warm both cheap; caching "this folder has no mirror" makes warm free.'],
-  ['Depth 0 req/s (disk)', 'a Depth 0 PROPFIND of the folder still reads its sidecar (`.dir.json`), i.e. the realpath chain and a VfsError per request; ' +
-    'the profile of this measure is dominated by `resolve`/`realpath` as for Depth 1. Fix: as for Depth 1 (cache the missing mirror).'],
+  ['Depth 0 req/s (disk)', 'each Depth 0 PROPFIND resolves the target with `realpath` (src/backends/local.ts `resolve`), stats it, parses the XML body with saxes, ' +
+    'checks Basic auth (an HMAC over the credentials, cached) and, every 5 s when the sidecar cache expires, reads the missing `.dir.json` through the realpath chain. ' +
+    'In the profile, `realpath` + `stat` are ~20 % and socket writes ~13 % of busy time; rclone does one `stat` and writes. Fix (local.ts owner): cache the real root and check ' +
+    'containment with `lstat` on each path component only when the folder has symlinks (or realpath once per folder, cached for the metadata-cache TTL).'],
   ['Depth 0 req/s (S3)', 'a Depth 0 PROPFIND on S3 does a GetObject (404) + ListObjectsV2 for the sidecar on every request: bounded by RGW round trips. Same fix.'],
   ['/dl redirect req/s', 'presigning is cached (src/backends/s3-presign.ts is < 1 % of the profile); the rest is Koa\'s per-request machinery (delegates, on-finished, header setting) ' +
     'and the response write (`writev` 37 % of busy time: headers and an empty body go out as two buffers). Fix (downloads owner): answer the /dl redirect before Koa ' +
