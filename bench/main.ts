@@ -24,9 +24,10 @@ import { depth0 } from './measures/depth0.ts';
 import { dlRedirect } from './measures/dl-redirect.ts';
 import { concurrentUploads } from './measures/concurrent-uploads.ts';
 import { renderMarkdown, renderText } from './report/render.ts';
-import { machineFacts, versionFacts } from './report/machine.ts';
+import { machineFacts, versionFacts, loadNow } from './report/machine.ts';
 
 const started = new Date();
+const loadAtStart = loadNow();
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const s = loadSettings(repoRoot);
 const r = new Results();
@@ -121,7 +122,7 @@ async function main(): Promise<number> {
   const show = (name: string, f: string) => { try { files.push([name, readFileSync(f, 'utf8').replace(/"scrypt\$[^"]*"/g, '"scrypt$…"').replaceAll(s.workDir, '$WORK')]); } catch { /* not there */ } };
   show('ReleaseDAV config (bench.yaml)', join(s.workDir, 'releasedav.yaml'));
   show('nginx.conf', join(s.workDir, 'nginx', 'nginx.conf'));
-  const md = renderMarkdown(r, s, machineFacts(), await versionFacts(repoRoot), ctx.commands, files, started, minutes);
+  const md = renderMarkdown(r, s, machineFacts(loadAtStart), await versionFacts(repoRoot), ctx.commands, files, started, minutes);
   const out = join(s.workDir, 'BENCHMARKS.md');
   writeFileSync(out, md);
   if (s.full && peers.rdav) writeFileSync(join(repoRoot, 'BENCHMARKS.md'), md);

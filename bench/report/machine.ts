@@ -1,6 +1,6 @@
 /** Facts about the machine and the versions of everything measured, for BENCHMARKS.md. */
 import { readFileSync } from 'node:fs';
-import { cpus, totalmem, release } from 'node:os';
+import { cpus, totalmem, release, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../lib/proc.ts';
 
@@ -10,8 +10,11 @@ export type Facts = [string, string][];
 const first = (s: string) => s.trim().split('\n')[0] ?? '';
 const readJsonVersion = (f: string) => { try { return (JSON.parse(readFileSync(f, 'utf8')) as { version: string }).version; } catch { return 'n/a'; } };
 
-/** The machine: CPU, cores, memory, kernel, Debian release. @throws never */
-export function machineFacts(): Facts {
+/** The 1-minute load average now, for the report (the machine may be shared). */
+export const loadNow = (): string => loadavg()[0]!.toFixed(1);
+
+/** The machine: CPU, cores, memory, kernel, Debian release, load at start and end. @throws never */
+export function machineFacts(loadAtStart: string): Facts {
   let debian = 'n/a';
   try { debian = readFileSync('/etc/debian_version', 'utf8').trim(); } catch { /* not Debian */ }
   return [
@@ -19,6 +22,7 @@ export function machineFacts(): Facts {
     ['memory', `${(totalmem() / 2 ** 30).toFixed(1)} GiB`],
     ['kernel', release()],
     ['Debian', debian],
+    ['load average (1 min)', `${loadAtStart} at the start, ${loadNow()} at the end of the run (other work on the machine shows here; ratios within a run stay comparable)`],
     ['network', 'loopback only; clients (curl, wrk), servers and the RGW share the same cores'],
     ['S3', process.env.BENCH_RGW_CONF
       ? `a one-node Ceph RGW started for the run by scripts/s3-test-server/start-rgw.sh (OSD backend ${process.env.BENCH_RGW_BACKEND ?? 'memstore'}), on this machine`
