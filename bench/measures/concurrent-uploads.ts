@@ -11,7 +11,6 @@ import { peakRssDuring } from '../lib/proc.ts';
 import { randomStream } from '../lib/random-stream.ts';
 import { fmt, mbps } from '../lib/stats.ts';
 import { sdk } from '../peers/sdk.ts';
-import { UPLOAD } from '../peers/releasedav.ts';
 import { logCommand, type Ctx } from '../lib/context.ts';
 
 const SECTION = 'concurrent uploads';
@@ -57,13 +56,14 @@ export async function concurrentUploads(ctx: Ctx): Promise<void> {
         else mismatches.push(`u${i}: ${got.bytes} bytes, sha ${got.sha.slice(0, 12)}… vs ${streams[i]!.sha256().slice(0, 12)}…`);
       } catch (e) { mismatches.push((e as Error).message); }
     }
-    const partMiB = Math.max(UPLOAD.minPartSizeMiB, Math.ceil(s.concurrentMiB / 10000));
-    const bound = n * (UPLOAD.queueSize + 2) * partMiB;
+    const up = rdav.upload ?? { queueSize: 4, minPartSizeMiB: 16 };
+    const partMiB = Math.max(up.minPartSizeMiB, Math.ceil(s.concurrentMiB / 10000));
+    const bound = n * (up.queueSize + 2) * partMiB;
     r.add({ section: SECTION, subject: 'ReleaseDAV', quantity: `${n} × ${s.concurrentMiB} MiB, aggregate`, value: mbps((n * bytes) / seconds), unit: 'MB/s',
       note: failed.length ? `${failed.length} uploads failed: ${failed.map((f) => f.status).join(',')}` : undefined });
     r.add({ section: SECTION, subject: 'ReleaseDAV', quantity: `${n} × ${s.concurrentMiB} MiB, byte-identical`, value: identical, unit: `of ${n}`, note: mismatches.slice(0, 3).join('; ') || undefined });
     r.add({ section: SECTION, subject: 'ReleaseDAV', quantity: `${n} × ${s.concurrentMiB} MiB, peak RSS`, value: peakMiB, unit: 'MiB',
-      note: `idle ${fmt(startMiB, 0)} MiB; buffer bound ${n} × (queue ${UPLOAD.queueSize} + 2) × ${partMiB} MiB = ${bound} MiB` });
+      note: `idle ${fmt(startMiB, 0)} MiB; buffer bound ${n} × (queue ${up.queueSize} + 2) × ${partMiB} MiB = ${bound} MiB` });
     r.check({ section: SECTION, target: `${n} concurrent ${s.concurrentMiB} MiB uploads to S3 all byte-identical`, met: identical === n && failed.length === 0, measured: `${identical} of ${n} identical` });
     const limit = bound + (startMiB ?? 0);
     r.check({ section: SECTION, target: 'daemon RSS bounded by the configured upload buffers', met: peakMiB === null ? null : peakMiB <= limit,

@@ -7,9 +7,8 @@ import { join } from 'node:path';
 import { startService, waitForPort, freePort, type Service } from '../lib/proc.ts';
 import type { S3Settings } from '../lib/settings.ts';
 import { hashPassword } from '../../src/auth/passwords.ts';
+import { loadConfigFile } from '../../src/config/load.ts';
 
-/** The upload buffers configured for the bench (the schema's defaults, written out). */
-export const UPLOAD = { queueSize: 4, minPartSizeMiB: 16, unknownSizePartSizeMiB: 64 } as const;
 /** Metadata cache lifetime configured for the bench: a listing is cold again after this. */
 export const CACHE_TTL_SECONDS = 5;
 
@@ -22,6 +21,8 @@ export interface ReleaseDavPeer {
   s3Prefix: string | null;
   configFile: string;
   command: string;
+  /** The S3 upload buffers in force (schema defaults), as the daemon reads them; null without S3. */
+  upload: { queueSize: number; minPartSizeMiB: number; unknownSizePartSizeMiB: number } | null;
 }
 
 /** Options for one daemon start. */
@@ -59,7 +60,6 @@ export async function startReleaseDav(o: ReleaseDavOptions): Promise<ReleaseDavP
       '    forcePathStyle: true',
       '    accessKeyId: ${BENCH_S3_ACCESS_KEY}',
       '    secretAccessKey: ${BENCH_S3_SECRET_KEY}',
-      `    upload: { queueSize: ${UPLOAD.queueSize}, minPartSizeMiB: ${UPLOAD.minPartSizeMiB}, unknownSizePartSizeMiB: ${UPLOAD.unknownSizePartSizeMiB} }`,
     ] : []),
     `cache: { ttlSeconds: ${CACHE_TTL_SECONDS} }`,
     'auth:',
@@ -74,12 +74,17 @@ export async function startReleaseDav(o: ReleaseDavOptions): Promise<ReleaseDavP
   ].join('\n');
   const configFile = join(o.workDir, 'releasedav.yaml');
   writeFileSync(configFile, yaml);
-  const args = [...(o.nodeFlags ?? []), '--import', 'tsx', 'src/main.ts', 'serve', '--config', configFile];
   const env = { ...process.env, BENCH_S3_ACCESS_KEY: o.s3?.accessKeyId ?? '', BENCH_S3_SECRET_KEY: o.s3?.secretAccessKey ?? '' };
+  // Validate with the daemon's own loader first: a schema change shows as a clear message here.
+  let upload: ReleaseDavPeer['upload'] = null;
+  try {
+    upload = loadConfigFile(configFile, env).config.storage.s3?.upload ?? null;
+  } catch (e) { throw new Error(`the bench config no longer matches the schema: ${(e as Error).message}`); }
+  const args = [...(o.nodeFlags ?? []), '--import', 'tsx', 'src/main.ts', 'serve', '--config', configFile];
   const service = startService(o.name ?? 'releasedav', process.execPath, args, o.workDir, { cwd: o.repoRoot, env });
   await waitForPort(davPort, 60000, service);
   return {
     service, davUrl: `http://127.0.0.1:${davPort}`, dlUrl: `http://127.0.0.1:${dlPort}`, diskRoot, s3Prefix, configFile,
-    command: `node ${args.join(' ').replace(configFile, 'bench.yaml')}`,
+    command: `node ${args.join(' ').replace(configFile, 'bench.yaml')}`, upload,
   };
 }
