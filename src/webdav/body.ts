@@ -4,6 +4,7 @@
  * crosses the cap. The declared length is never allocated up front.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { PassThrough } from 'node:stream';
 import { DavHttpError } from './http-error.ts';
 
 /** The declared body length, or null for none/chunked. @throws DavHttpError 400 for a malformed value */
@@ -95,4 +96,24 @@ export function drainUnreadBody(req: IncomingMessage): void {
     }
   }, 100);
   timer.unref();
+}
+
+/**
+ * The request body as a stream the backend may destroy on failure without destroying the request
+ * itself, so an early error (507, 412) can still be answered and the rest of the body drained.
+ * A client abort still reaches the backend as an error of the returned stream. @throws never
+ */
+export function detachableBody(req: IncomingMessage): PassThrough {
+  const body = new PassThrough();
+  const onAbort = () => { if (!req.complete) body.destroy(new Error('request body aborted by the client')); };
+  req.on('aborted', onAbort);
+  req.on('error', (e) => body.destroy(e));
+  req.on('close', onAbort);
+  body.on('close', () => {
+    req.off('aborted', onAbort);
+    req.off('close', onAbort);
+    req.unpipe(body);
+  });
+  req.pipe(body);
+  return body;
 }

@@ -14,7 +14,7 @@ import { contentTypeFor } from '../mime.ts';
 import { header } from '../headers.ts';
 import { sendStatus } from '../respond.ts';
 import { storeUpload } from '../store-upload.ts';
-import { continueIfExpected } from '../body.ts';
+import { continueIfExpected, detachableBody } from '../body.ts';
 
 /** Parses X-OC-Mtime (seconds since the epoch, possibly fractional). @throws never */
 export function parseOcMtime(v: string | undefined): Date | undefined {
@@ -57,7 +57,7 @@ export const handlePut: CoreHandler = async (ctx) => {
   ctx.metrics.activeTransfers.inc({ direction: 'upload' });
   let entry;
   try {
-    entry = await storeUpload(mount, path, ctx.req, {
+    entry = await storeUpload(mount, path, detachableBody(ctx.req), {
       size: declaredSize(h),
       contentType,
       ifMatch: single,
