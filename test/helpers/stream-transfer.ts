@@ -9,8 +9,11 @@ import { prngSource } from './prng-bytes.ts';
 
 const CHUNK = 1024 * 1024;
 
-/** How a PUT declares its size: `length` = Content-Length; `finder` = chunked + X-Expected-Entity-Length. */
-export type UploadMode = 'length' | 'finder';
+/**
+ * How a PUT declares its size: `length` = Content-Length; `finder` = chunked + X-Expected-Entity-Length;
+ * `chunked` = chunked with no size at all (an S3 backend must then upload in parts of a fixed size).
+ */
+export type UploadMode = 'length' | 'finder' | 'chunked';
 
 /** A finished streamed transfer. */
 export interface Transfer {
@@ -51,7 +54,8 @@ export function streamPut(origin: string, path: string, o: PutOptions): Promise<
   const hash = createHash('sha256');
   const headers: Record<string, string> = { ...o.headers };
   if (o.mode === 'length') headers['Content-Length'] = String(o.size);
-  else Object.assign(headers, { 'Transfer-Encoding': 'chunked', 'X-Expected-Entity-Length': String(o.size) });
+  else if (o.mode === 'finder') Object.assign(headers, { 'Transfer-Encoding': 'chunked', 'X-Expected-Entity-Length': String(o.size) });
+  else headers['Transfer-Encoding'] = 'chunked';
   let sent = 0;
   return new Promise<Transfer>((resolve, reject) => {
     let answered = false;

@@ -1,10 +1,12 @@
 /**
  * 2 GiB + 1 byte through WebDAV to disk and to S3 against the real daemon (a child process), with
  * the daemon's memory watched: VmRSS sampled every 100 ms and the kernel's peak (VmHWM, reset per
- * phase). Bodies are pseudo-random, generated and hashed while sending, never held in memory.
- * Each backend first runs a 256 MiB phase, then the 2 GiB + 1 phase: PUT, streamed GET compared by
- * SHA-256, a ranged GET of the tail (bytes=2147483000- on the large file), DELETE. The peak must
- * stay under a bound derived from the upload buffers and must not grow with the file size.
+ * round). Bodies are pseudo-random, generated and hashed while sending, never held in memory.
+ * A round is: PUT (Content-Length, chunked + X-Expected-Entity-Length, or chunked with no size),
+ * streamed GET compared by SHA-256, a ranged GET of the tail (bytes=2147483000- on the large file)
+ * checked byte for byte with its Content-Range total, DELETE. Each backend runs its 256 MiB rounds
+ * first, then 2 GiB + 1: the large peak must stay under a bound derived from the upload buffers
+ * and within GROWTH_MIB of the same mode's 256 MiB peak (it must not grow with the file size).
  */
 import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -36,13 +38,15 @@ const AUTH = { Authorization: basicAuth('writer') };
 const mib = (kib: number) => kib / 1024;
 const rate = (bytes: number, ms: number) => `${(bytes / MiB / (ms / 1000)).toFixed(1)} MB/s`;
 
-/** Peak memory of the daemon during one phase, MiB. */
+/** Peak memory of the daemon during one round, MiB. */
 interface Peak { sampledMiB: number; hwmMiB: number }
+const peakOf = (p: Peak) => Math.max(p.sampledMiB, p.hwmMiB);
 
 describe('2 GiB + 1 byte through WebDAV, daemon peak RSS bounded', { timeout: 240_000 }, () => {
   let world: World;
   let d: ChildDaemon;
   let idleMiB = 0;
+  /** Peaks by `slug:mode:size`. */
   const peaks = new Map<string, Peak>();
 
   before(async () => {
@@ -56,67 +60,67 @@ describe('2 GiB + 1 byte through WebDAV, daemon peak RSS bounded', { timeout: 24
     await world?.cleanup();
   });
 
-  /** PUT, GET (SHA-256), ranged GET of the tail and DELETE, per mode, under RSS sampling. */
-  async function phase(t: TestContext, slug: string, size: number, modes: UploadMode[]): Promise<Peak> {
+  /** One round under RSS sampling (peak reset first): PUT, GET (SHA-256), ranged GET of the tail, DELETE. */
+  async function round(t: TestContext, slug: string, size: number, mode: UploadMode): Promise<Peak> {
+    const label = `${slug} ${size === LARGE ? '2 GiB+1' : `${size / MiB} MiB`} ${mode}`;
     const reset = resetPeakRss(d.pid);
     const sampler = sampleRss(d.pid, 100);
     try {
-      for (const mode of modes) {
-        const path = `/${slug}/large-${mode}-${size}.bin`;
-        const seed = `${world.prefix}${slug}-${mode}-${size}`;
-        const put = await streamPut(d.dav, path, { size, seed, mode, headers: AUTH });
-        assert.equal(put.status, 201, `PUT ${path} (${mode}): ${put.body.toString('utf8').slice(0, 300)}`);
-        assert.equal(put.bytes, size, 'the whole body was sent');
-        const get = await streamGet(d.dav, path, AUTH);
-        assert.equal(get.status, 200);
-        assert.equal(get.headers['content-length'], String(size));
-        assert.equal(get.bytes, size, 'GET returned every byte');
-        assert.equal(get.sha256, put.sha256, 'GET returned the bytes PUT sent');
-        const start = size - TAIL;
-        const tail = await streamGet(d.dav, path, { ...AUTH, Range: `bytes=${start}-` }, TAIL + 1);
-        assert.equal(tail.status, 206);
-        assert.equal(tail.headers['content-range'], `bytes ${start}-${size - 1}/${size}`);
-        assert.equal(tail.bytes, TAIL);
-        assert.ok(tail.body.equals(prngSlice(seed, start, TAIL)), `bytes=${start}- returned the file's tail`);
-        assert.equal((await send('DELETE', d.dav, path, { headers: AUTH })).status, 204);
-        t.diagnostic(`${slug} ${(size / MiB).toFixed(0)} MiB ${mode}: PUT ${rate(size, put.ms)} (${(put.ms / 1000).toFixed(1)} s), ` +
-          `GET ${rate(size, get.ms)} (${(get.ms / 1000).toFixed(1)} s), tail GET ${tail.ms.toFixed(0)} ms`);
-      }
+      const path = `/${slug}/large-${mode}-${size}.bin`;
+      const seed = `${world.prefix}${slug}-${mode}-${size}`;
+      const put = await streamPut(d.dav, path, { size, seed, mode, headers: AUTH });
+      assert.equal(put.status, 201, `PUT ${path} (${mode}): ${put.body.toString('utf8').slice(0, 300)}`);
+      assert.equal(put.bytes, size, 'the whole body was sent');
+      const get = await streamGet(d.dav, path, AUTH);
+      assert.equal(get.status, 200);
+      assert.equal(get.headers['content-length'], String(size));
+      assert.equal(get.bytes, size, 'GET returned every byte');
+      assert.equal(get.sha256, put.sha256, 'GET returned the bytes PUT sent');
+      const start = size - TAIL;
+      const tail = await streamGet(d.dav, path, { ...AUTH, Range: `bytes=${start}-` }, TAIL + 1);
+      assert.equal(tail.status, 206);
+      assert.equal(tail.headers['content-range'], `bytes ${start}-${size - 1}/${size}`);
+      assert.equal(tail.bytes, TAIL);
+      assert.ok(tail.body.equals(prngSlice(seed, start, TAIL)), `bytes=${start}- returned the file's tail`);
+      assert.equal((await send('DELETE', d.dav, path, { headers: AUTH })).status, 204);
+      t.diagnostic(`${label}: PUT ${rate(size, put.ms)} (${(put.ms / 1000).toFixed(1)} s), GET ${rate(size, get.ms)} (${(get.ms / 1000).toFixed(1)} s), ` +
+        `tail GET ${tail.ms.toFixed(0)} ms`);
     } finally {
       const s = sampler.stop();
       const hwm = readRss(d.pid).hwmKiB;
-      peaks.set(`${slug}:${size}`, { sampledMiB: mib(s.peakKiB), hwmMiB: mib(hwm) });
-      t.diagnostic(`${slug} ${(size / MiB).toFixed(0)} MiB: daemon RSS idle ${idleMiB.toFixed(0)} MiB, at start ${mib(s.firstKiB).toFixed(0)} MiB, ` +
+      peaks.set(`${slug}:${mode}:${size}`, { sampledMiB: mib(s.peakKiB), hwmMiB: mib(hwm) });
+      t.diagnostic(`${label}: daemon RSS idle ${idleMiB.toFixed(0)} MiB, at start ${mib(s.firstKiB).toFixed(0)} MiB, ` +
         `peak sampled ${mib(s.peakKiB).toFixed(0)} MiB (${s.count} samples, max gap ${s.maxGapMs.toFixed(0)} ms), ` +
-        `VmHWM ${mib(hwm).toFixed(0)} MiB${reset ? ' (reset for this phase)' : ' (not resettable: whole process life)'}; ` +
-        `load ${loadavg()[0]!.toFixed(1)}`);
+        `VmHWM ${mib(hwm).toFixed(0)} MiB${reset ? ' (reset per round)' : ' (not resettable: whole process life)'}; load ${loadavg()[0]!.toFixed(1)}`);
     }
-    return peaks.get(`${slug}:${size}`)!;
+    return peaks.get(`${slug}:${mode}:${size}`)!;
   }
 
-  /** The 2 GiB peak is bounded and at most GROWTH_MIB above the 256 MiB one. */
-  function assertFlat(t: TestContext, slug: string, large: Peak): void {
-    const small = peaks.get(`${slug}:${SMALL}`);
-    assert.ok(small, 'the 256 MiB phase ran first');
-    const peak = Math.max(large.sampledMiB, large.hwmMiB);
-    const smallPeak = Math.max(small.sampledMiB, small.hwmMiB);
-    t.diagnostic(`${slug}: peak RSS 256 MiB ${smallPeak.toFixed(0)} MiB, 2 GiB+1 ${peak.toFixed(0)} MiB, bound ${BOUND_MIB} MiB ` +
+  /** The 2 GiB peak is under the bound and at most GROWTH_MIB above the same mode's 256 MiB peak. */
+  function assertFlat(t: TestContext, slug: string, mode: UploadMode, large: Peak): void {
+    const small = peaks.get(`${slug}:${mode}:${SMALL}`);
+    assert.ok(small, `the 256 MiB ${mode} round ran first`);
+    const peak = peakOf(large);
+    t.diagnostic(`${slug} ${mode}: peak RSS 256 MiB ${peakOf(small).toFixed(0)} MiB, 2 GiB+1 ${peak.toFixed(0)} MiB; bound ${BOUND_MIB} MiB ` +
       `(${BASELINE_MIB} baseline + (${UPLOAD.queueSize}+2)×${UPLOAD.unknownSizePartSizeMiB} MiB parts + ${HEADROOM_MIB} headroom)`);
     assert.ok(peak < BOUND_MIB, `peak RSS ${peak.toFixed(0)} MiB < ${BOUND_MIB} MiB`);
-    assert.ok(peak <= smallPeak + GROWTH_MIB, `peak RSS does not grow with the size: ${peak.toFixed(0)} MiB ≤ ${smallPeak.toFixed(0)} + ${GROWTH_MIB} MiB`);
+    assert.ok(peak <= peakOf(small) + GROWTH_MIB, `peak RSS does not grow with the size: ${peak.toFixed(0)} MiB ≤ ${peakOf(small).toFixed(0)} + ${GROWTH_MIB} MiB`);
   }
 
+  // Known sizes (Content-Length, Finder's X-Expected-Entity-Length) go to S3 as one streamed
+  // PutObject; a chunked body with no size takes the multipart path, whose part buffers the bound is
+  // derived from (exercised at 256 MiB on S3). Time: on this shared 2-core machine S3 manages
+  // 30-200 MB/s, so S3 runs one 2 GiB+1 round (Finder style); disk runs both modes at 2 GiB+1.
   const backends = [
-    { slug: 'files', label: 'disk', skip: false as string | false, largeModes: ['length', 'finder'] as UploadMode[] },
-    { slug: 's3', label: 'S3', skip: skipUnlessS3(), largeModes: ['length', 'finder'] as UploadMode[] },
+    { slug: 'files', label: 'disk', skip: false as string | false, small: ['length', 'finder'] as UploadMode[], large: ['length', 'finder'] as UploadMode[] },
+    { slug: 's3', label: 'S3', skip: skipUnlessS3(), small: ['length', 'finder', 'chunked'] as UploadMode[], large: ['finder'] as UploadMode[] },
   ];
   for (const b of backends) {
-    test(`${b.label}: 256 MiB PUT (Content-Length, chunked + X-Expected-Entity-Length), GET, ranged GET`, { skip: b.skip }, async (t) => {
-      await phase(t, b.slug, SMALL, ['length', 'finder']);
+    test(`${b.label}: 256 MiB PUT (${b.small.join(', ')}), GET, ranged GET of the tail`, { skip: b.skip, timeout: 120_000 }, async (t) => {
+      for (const mode of b.small) await round(t, b.slug, SMALL, mode);
     });
-    test(`${b.label}: 2 GiB + 1 byte PUT (${b.largeModes.join(', ')}), GET, bytes=2147483000-; peak RSS bounded and flat`, { skip: b.skip }, async (t) => {
-      const large = await phase(t, b.slug, LARGE, b.largeModes);
-      assertFlat(t, b.slug, large);
+    test(`${b.label}: 2 GiB + 1 byte PUT (${b.large.join(', ')}), GET, bytes=2147483000-; peak RSS bounded and flat`, { skip: b.skip, timeout: 200_000 }, async (t) => {
+      for (const mode of b.large) assertFlat(t, b.slug, mode, await round(t, b.slug, LARGE, mode));
     });
   }
 });
