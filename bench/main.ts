@@ -123,6 +123,11 @@ async function main(): Promise<number> {
   show('ReleaseDAV config (bench.yaml)', join(s.workDir, 'releasedav.yaml'));
   show('nginx.conf', join(s.workDir, 'nginx', 'nginx.conf'));
   const md = renderMarkdown(r, s, machineFacts(loadAtStart), await versionFacts(repoRoot), ctx.commands, files, started, minutes);
+  // Everything the report needs, so `bench/report/rerender.ts` can rewrite it (e.g. after notes change) without a new run.
+  const { s3: _secret, ...settings } = s;
+  writeFileSync(join(s.workDir, 'results.json'), JSON.stringify({ settings: { ...settings, only: null }, figures: r.figures, targets: r.targets, problems: r.problems,
+    machine: machineFacts(loadAtStart), versions: await versionFacts(repoRoot), commands: [...ctx.commands], files, started: started.toISOString(), minutes,
+    writeRepoReport: s.full && peers.rdav !== null }, null, 1));
   const out = join(s.workDir, 'BENCHMARKS.md');
   writeFileSync(out, md);
   if (s.full && peers.rdav) writeFileSync(join(repoRoot, 'BENCHMARKS.md'), md);

@@ -21,8 +21,8 @@ export const MISS_NOTES: [part: string, note: string][] = [
     'Fix (local.ts owner): overlap the flush with the upload — `fdatasync` every ~64 MiB while the body streams (or `sync_file_range`), so the final fsync only covers the tail; ' +
     'optionally `storage.local.fsync: false` for users who accept nginx-level durability.'],
   ['GET over WebDAV, disk', 'nginx answers with sendfile(2), zero-copy; ReleaseDAV pipes `fh.createReadStream()` (64 KiB default chunks) into the socket, ' +
-    'so socket writes (writev) and stream bookkeeping dominate its profile. The bare Node peer, which uses a 1 MiB `highWaterMark`, shows what plain Node reaches in the same run. ' +
-    'Fix (local.ts owner): `fh.createReadStream({ start, end, highWaterMark: 1 << 20 })` in `read()`.'],
+    'so socket writes and stream bookkeeping dominate its profile. The "bare Node" rows (1 MiB and 64 KiB reads from the same server) show what plain Node reaches in the same run; ' +
+    'on a loaded machine the chunk size made no consistent difference, so the gap to nginx is the per-chunk copy through user space.'],
   ['PUT over WebDAV, S3 ≥ 0.9', 'ReleaseDAV sends a known-size body as one streaming PutObject (src/backends/s3-upload.ts), the same call as the "SDK PutObject, one stream" peer, ' +
     'but it relays the client\'s socket chunks (16–64 KiB) one by one through a Transform (size check) and a hashing stage into the SDK\'s request: the 256 MiB S3-PUT profile shows ' +
     'garbage collection 24 %, socket `writeBuffer` 14 % and SHA-256 7 % of busy time, with the daemon idle much of the transfer — it waits on small-buffer back-pressure between two sockets. ' +
@@ -31,8 +31,8 @@ export const MISS_NOTES: [part: string, note: string][] = [
     '(the SDK body stream is a 16–64 KiB-chunk Node stream). Fix (s3.ts owner): for whole-object and ranged GETs, fetch a presigned URL (the presigner built for /dl) with node:http ' +
     'and pipe that response with a 1 MiB `highWaterMark`; WebDAV then adds one copy, not an SDK layer.'],
   ['S3 ahead of rclone', 'see the two notes above: rclone copies S3 bodies with large buffers in Go; the same fixes close this gap.'],
-  ['chunked PUT to S3 ≤ 150 MiB', 'the upload itself adds little (compare "RSS before" with the peak in the figures: the body streams as one PutObject, nothing is buffered per part), ' +
-    'but the daemon idles above the target: `node --import tsx` starts a second V8 isolate for the ESM loader hooks (≈ 74 MiB RSS before any module; plain `node` is 39 MiB), ' +
+  ['chunked PUT to S3 ≤ 150 MiB', 'the upload itself adds little (compare "RSS before" with the peak in the figures: the first upload adds ~35 MiB of stream and SDK buffers that stay, ' +
+    'the 5 GiB one a few MiB more; the body streams as one PutObject, nothing is buffered per part), but a fresh daemon already idles near the target (~145 MiB): `node --import tsx` starts a second V8 isolate for the ESM loader hooks (≈ 74 MiB RSS before any module; plain `node` is 39 MiB), ' +
     'and loading every module of src/app.ts takes it to ≈ 117 MiB before serving. Fix (packaging/main.ts owner): ship compiled JavaScript (`tsc` to dist/, `node dist/main.js`) ' +
     'instead of transpiling at run time, and load the AWS SDK only when a category uses S3.'],
   ['files ≤ 2× nginx', `${SIDECAR_PER_ENTRY}on disk each miss is \`resolve()\` in src/backends/local.ts calling \`fs.realpath\` on the sidecar path and then on each missing ancestor ` +
@@ -52,7 +52,10 @@ export const MISS_NOTES: [part: string, note: string][] = [
     'checks Basic auth (an HMAC over the credentials, cached) and, every 5 s when the sidecar cache expires, reads the missing `.dir.json` through the realpath chain. ' +
     'In the profile, `realpath` + `stat` are ~20 % and socket writes ~13 % of busy time; rclone does one `stat` and writes. Fix (local.ts owner): cache the real root and check ' +
     'containment with `lstat` on each path component only when the folder has symlinks (or realpath once per folder, cached for the metadata-cache TTL).'],
-  ['Depth 0 req/s (S3)', 'a Depth 0 PROPFIND on S3 does a GetObject (404) + ListObjectsV2 for the sidecar on every request: bounded by RGW round trips. Same fix.'],
+  ['Depth 0 req/s (S3)', 'the S3 stat and the sidecar read are cached for `cache.ttlSeconds` (5 s), so most Depth 0 PROPFINDs cost only CPU: the request path of the disk note ' +
+    'minus realpath (saxes XML parse ≈ 5 %, Basic auth check ≈ 4 %, path decode/encode and rendering in the Depth 0 profile). When the cache expires, the requests that arrive ' +
+    'wait on a GetObject (404) + ListObjectsV2 for the sidecar, which is the p99 of several hundred ms. Fix: as above (cache "no mirror folder" per listing), and skip the XML parse ' +
+    'for the common bodies (empty, allprop) with a byte comparison.'],
   ['/dl redirect req/s', 'presigning is cached (src/backends/s3-presign.ts is < 1 % of the profile); the rest is Koa\'s per-request machinery (delegates, on-finished, header setting) ' +
     'and the response write (`writev` 37 % of busy time: headers and an empty body go out as two buffers). Fix (downloads owner): answer the /dl redirect before Koa ' +
     '(a plain `http` request listener that handles `GET /dl/` and falls through to Koa for the rest) and end the 302 with `Content-Length: 0` in one write.'],

@@ -32,6 +32,10 @@ export function renderMarkdown(r: Results, s: Settings, machine: Facts, versions
     '',
     `Sizes: ${s.sizeMiB} MiB transfers (median of ${s.reps}), ${s.bigMiB} MiB chunked PUT (once), ${s.files} files/objects in the listing, wrk ${s.wrkSeconds} s per rate, ${s.concurrentUploads} × ${s.concurrentMiB} MiB concurrent uploads.`,
     '',
+    'How to read it: each S3 listing by ReleaseDAV is cut at 20 s (curl `--max-time`) so the run ends in time, and a cut listing counts as missed; rclone\'s cold S3 listings are measured once ' +
+      '(each takes ~10–25 s). The RGW runs on a memstore OSD (`start-rgw.sh` with `OSD_BACKEND=bluestore` fails at mkfs: its `bluestore_block_path` is the `block` symlink bluestore creates itself), ' +
+      'so RGW disk I/O is not part of the S3 figures; the machine is shared (see the load average under Machine).',
+    '',
     '## Targets',
     '',
     '| target | measured | result |',
