@@ -3,12 +3,19 @@
  * tree that mirrors the data tree but cannot collide with itself: folder `x` → `d.x`, file `f` →
  * `f.f`, a folder's own metadata → `.dir.json` in its mirror, and a segment too long for a name →
  * `h.<sha256 of the encoded segment>`. File sidecars are trusted only while size+etag match.
+ *
+ * Visibility markers: most sidecars hold only {size, etag, sha256}, which a PROPFIND never shows.
+ * When a child's sidecar holds something it does (a client `mtime` or dead `props`), a zero-byte
+ * marker named like the sidecar's segment (`f.<name>` / `d.<name>` / `h.<hash>`) sits in the
+ * `.props/` folder of its parent's mirror, so a Depth 1 listing finds every such child with one
+ * (usually empty) listing instead of one sidecar read per entry. Markers err towards existing: one
+ * is written before a sidecar that needs it and removed only after a sidecar that no longer does.
  */
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { VfsError, isVfsError } from './errors.ts';
 import { MAX_NAME_BYTES, baseName, joinPath, parentPath } from './path.ts';
-import type { FileMeta, MetaStore } from './mount.ts';
+import type { FileMeta, MetaStore, VisiblePropsIndex } from './mount.ts';
 import type { Backend, Entry } from './types.ts';
 
 /** The reserved top-level folder of every backend (hidden from clients by the mount table). */
@@ -18,6 +25,8 @@ export const META_ROOT = `${RESERVED_DIR}/meta`;
 /** Largest sidecar we read (dead properties included). */
 const MAX_SIDECAR_BYTES = 1024 * 1024;
 const DIR_SIDECAR = '.dir.json';
+/** Folder of visibility markers inside each mirror folder (cannot collide: data names are `d.`/`f.`/`h.`). */
+const MARKER_DIR = '.props';
 
 function encodeSegment(kind: 'd' | 'f', name: string): string {
   const s = `${kind}.${name}`;
@@ -37,6 +46,23 @@ export function fileSidecar(path: string): string {
 /** Sidecar file of a data folder's own metadata. @throws never */
 export function dirSidecar(path: string): string {
   return joinPath(mirrorDir(path), DIR_SIDECAR);
+}
+
+/** Folder holding the visibility markers of the children of data folder `dir`. @throws never */
+export function markerDir(dir: string): string {
+  return joinPath(mirrorDir(dir), MARKER_DIR);
+}
+
+/** Visibility marker of a data file or folder (the root has none). @throws never */
+export function visibilityMarker(path: string, kind: Entry['kind']): string {
+  return joinPath(markerDir(parentPath(path)), encodeSegment(kind === 'file' ? 'f' : 'd', baseName(path)));
+}
+
+/** True when a (raw or parsed) sidecar holds something PROPFIND shows: a client mtime or a dead property. @throws never */
+export function hasVisibleProps(raw: FileMeta | Record<string, unknown>): boolean {
+  if (typeof raw.mtime === 'string') return true;
+  const p = raw.props;
+  return !!p && typeof p === 'object' && !Array.isArray(p) && Object.keys(p).length > 0;
 }
 
 const missing = (e: unknown) => isVfsError(e, 'ENOENT') || isVfsError(e, 'ENOTDIR');
@@ -99,6 +125,27 @@ export function createMetaStore(backend: Backend): MetaStore {
     await withParents(sidecar, () => backend.write(sidecar, Readable.from([body]), { size: body.length, contentType: 'application/json' }));
   }
 
+  async function writeMarker(marker: string): Promise<void> {
+    await withParents(marker, () => backend.write(marker, Readable.from([]), { size: 0 }));
+  }
+
+  /**
+   * Writes the sidecar of `path` and keeps its visibility marker in step: a marker that is
+   * needed is written first, one that is not is removed last (a leftover marker only costs a read).
+   */
+  async function persist(path: string, kind: Entry['kind'], value: FileMeta | Record<string, unknown>): Promise<void> {
+    const sidecar = sidecarOf(path, kind);
+    if (path === '') return writeJson(sidecar, value);
+    const marker = visibilityMarker(path, kind);
+    if (hasVisibleProps(value)) {
+      await writeMarker(marker);
+      await writeJson(sidecar, value);
+    } else {
+      await writeJson(sidecar, value);
+      await removeQuietly(marker, false);
+    }
+  }
+
   const removeQuietly = async (p: string, recursive: boolean) => {
     await backend.remove(p, { recursive }).catch((e) => {
       if (!missing(e)) throw e;
@@ -132,13 +179,13 @@ export function createMetaStore(backend: Backend): MetaStore {
     const [src, dst] = await Promise.all([backend.stat(from).catch(() => undefined), backend.stat(to).catch(() => undefined)]);
     if (!src || !dst || src.kind !== 'file' || dst.kind !== 'file' || dst.size !== src.size) return;
     const meta = validate(raw, src);
-    if (meta) await writeJson(fileSidecar(to), { ...meta, size: dst.size, etag: dst.etag ?? '' });
+    if (meta) await persist(to, 'file', { ...meta, size: dst.size, etag: dst.etag ?? '' });
   }
 
   /** Walks the (already copied) data tree at `to` and carries each sidecar from `from`. */
   async function copyTreeMeta(from: string, to: string): Promise<void> {
     const dirMeta = await readJson(dirSidecar(from));
-    if (dirMeta) await writeJson(dirSidecar(to), dirMeta);
+    if (dirMeta) await persist(to, 'dir', dirMeta);
     for await (const e of backend.list(to)) {
       const rel = e.path.slice(to.length + 1);
       if (e.kind === 'dir') await copyTreeMeta(joinPath(from, rel), e.path);
@@ -153,20 +200,32 @@ export function createMetaStore(backend: Backend): MetaStore {
 
     async put(path, current, meta) {
       const value: FileMeta = { ...meta, size: current.size, etag: current.etag ?? '' };
-      await writeJson(sidecarOf(path, current.kind), value);
+      await persist(path, current.kind, value);
     },
 
     async remove(path) {
-      if (path !== '') await removeQuietly(fileSidecar(path), false);
-      await removeQuietly(mirrorDir(path), true);
+      if (path === '') return removeQuietly(mirrorDir(path), true);
+      await Promise.all([
+        removeQuietly(fileSidecar(path), false),
+        removeQuietly(mirrorDir(path), true),
+        removeQuietly(visibilityMarker(path, 'file'), false),
+        removeQuietly(visibilityMarker(path, 'dir'), false),
+      ]);
     },
 
     async move(from, to) {
       if (from === '' || to === '') throw new VfsError('EINVAL', 'cannot move the root');
       await store.remove(to);
-      for (const [src, dst] of [[fileSidecar(from), fileSidecar(to)], [mirrorDir(from), mirrorDir(to)]] as const) {
-        if (!(await exists(src))) continue;
-        await withParents(dst, () => backend.move(src, dst, { overwrite: true }));
+      // Markers first: a marker without its sidecar is harmless, a sidecar without its marker is not.
+      const pairs = [
+        [visibilityMarker(from, 'file'), visibilityMarker(to, 'file')],
+        [visibilityMarker(from, 'dir'), visibilityMarker(to, 'dir')],
+        [fileSidecar(from), fileSidecar(to)],
+        [mirrorDir(from), mirrorDir(to)],
+      ] as const;
+      const present = await Promise.all(pairs.map(([src]) => exists(src)));
+      for (const [i, [src, dst]] of pairs.entries()) {
+        if (present[i]) await withParents(dst, () => backend.move(src, dst, { overwrite: true }));
       }
     },
 
@@ -179,6 +238,20 @@ export function createMetaStore(backend: Backend): MetaStore {
       });
       if (target?.kind === 'file') await copyFileMeta(from, to);
       else if (target?.kind === 'dir') await copyTreeMeta(from, to);
+    },
+
+    async withVisibleProps(dir) {
+      const found = new Set<string>();
+      try {
+        for await (const e of backend.list(markerDir(dir))) if (e.kind === 'file') found.add(baseName(e.path));
+      } catch (e) {
+        if (!missing(e)) throw e;
+      }
+      const index: VisiblePropsIndex = {
+        size: found.size,
+        has: (name, kind) => found.size > 0 && found.has(encodeSegment(kind === 'file' ? 'f' : 'd', name)),
+      };
+      return index;
     },
   };
   return store;

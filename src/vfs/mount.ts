@@ -36,6 +36,24 @@ export interface MetaStore {
   /** Carries sidecars along with a move/copy of a file or folder tree. */
   move(from: string, to: string): Promise<void>;
   copy(from: string, to: string): Promise<void>;
+  /**
+   * Which children of folder `dir` have metadata a PROPFIND shows (a client `mtime` or dead
+   * `props`), from one paged listing of a marker folder the store keeps in step with every
+   * `put`/`remove`/`move`/`copy`. A child not in the index has nothing visible, so a Depth 1
+   * listing reads sidecars only for the children that are (and `get` still validates those).
+   * Sidecars written before markers existed count as having nothing visible. Optional so
+   * simple stores (test doubles) need not implement it: without it, callers read every sidecar.
+   * @throws VfsError EIO when the marker folder cannot be listed (a missing one is an empty index)
+   */
+  withVisibleProps?(dir: string): Promise<VisiblePropsIndex>;
+}
+
+/** The children of one folder whose sidecars hold something a PROPFIND shows. */
+export interface VisiblePropsIndex {
+  /** How many children have markers. */
+  readonly size: number;
+  /** True if child `name` (of that kind) of the folder may have a client mtime or dead properties. @throws never */
+  has(name: string, kind: Entry['kind']): boolean;
 }
 
 /** A change made through the daemon (WebDAV writes), so caches and the catalog refresh at once. */

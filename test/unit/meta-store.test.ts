@@ -14,7 +14,7 @@ import { createLogger } from '../../src/log.ts';
 import { isVfsError } from '../../src/vfs/errors.ts';
 import { hashExisting, writeWithMeta } from '../../src/vfs/files.ts';
 import { createMountTable } from '../../src/vfs/mount-table.ts';
-import { META_ROOT, createMetaStore, dirSidecar, fileSidecar, mirrorDir } from '../../src/vfs/meta-store.ts';
+import { META_ROOT, createMetaStore, dirSidecar, fileSidecar, markerDir, mirrorDir, visibilityMarker } from '../../src/vfs/meta-store.ts';
 import type { MetaStore, Mount } from '../../src/vfs/mount.ts';
 import type { Backend } from '../../src/vfs/types.ts';
 import { s3TestConfig, s3TestEnv, skipUnlessS3, uniquePrefix } from '../helpers/s3env.ts';
@@ -116,6 +116,90 @@ function metaCases(label: string, make: () => Promise<{ backend: Backend; cleanu
       const again = await put(b, 'r4/moved', '22');
       assert.equal(await m.get('r4/moved', again), undefined);
       await m.remove('r4/never-existed');
+    });
+
+    it('keeps a visibility marker exactly while a sidecar holds a client mtime or dead properties', async () => {
+      await b.mkdir('r5');
+      await b.mkdir('r5/sub');
+      const a = await put(b, 'r5/a.iso', 'aa');
+      const c = await put(b, 'r5/c.iso', 'cc');
+      const marked = async (p: string, kind: 'file' | 'dir') => b.stat(visibilityMarker(p, kind)).then(() => true, () => false);
+      const index = async () => m.withVisibleProps!('r5');
+
+      assert.equal((await index()).size, 0, 'a folder without markers: empty index, no error');
+      await m.put('r5/a.iso', a, { sha256: SHA_A });
+      await m.put('r5/c.iso', c, { sha256: SHA_B, props: {} });
+      assert.equal((await index()).size, 0, 'hash-only and empty-props sidecars are not visible');
+
+      await m.put('r5/a.iso', a, { sha256: SHA_A, mtime: '2001-01-01T00:00:00.000Z' });
+      await m.put('r5/c.iso', c, { props: { '{urn:x}k': '<x:k xmlns:x="urn:x">v</x:k>' } });
+      await m.put('r5/sub', await b.stat('r5/sub'), { props: { '{urn:x}k': 'folder' } });
+      let ix = await index();
+      assert.equal(ix.size, 3);
+      assert.ok(ix.has('a.iso', 'file') && ix.has('c.iso', 'file') && ix.has('sub', 'dir'));
+      assert.ok(!ix.has('sub', 'file') && !ix.has('a.iso', 'dir') && !ix.has('other', 'file'), 'by name and kind');
+      assert.ok(await marked('r5/a.iso', 'file'));
+
+      await m.put('r5/c.iso', c, { sha256: SHA_B });
+      await m.put('r5/a.iso', a, { sha256: SHA_A, props: {} });
+      ix = await index();
+      assert.deepEqual([ix.has('a.iso', 'file'), ix.has('c.iso', 'file'), ix.has('sub', 'dir')], [false, false, true], 'cleared → marker gone');
+      assert.ok(!(await marked('r5/a.iso', 'file')));
+      assert.equal((await m.get('r5/a.iso', a))?.sha256, SHA_A, 'the sidecar itself stays');
+    });
+
+    it('carries markers with move, copy and remove; a stale sidecar stays ignored despite its marker', async () => {
+      await b.mkdir('r6');
+      await b.mkdir('r6/tree');
+      const f = await put(b, 'r6/f.iso', 'ff');
+      const inner = await put(b, 'r6/tree/in.iso', 'in');
+      await m.put('r6/f.iso', f, { mtime: '2002-02-02T00:00:00.000Z' });
+      await m.put('r6/tree/in.iso', inner, { props: { '{urn:x}p': 'inner' } });
+      await m.put('r6/tree', await b.stat('r6/tree'), { mtime: '2003-03-03T00:00:00.000Z' });
+
+      await b.move('r6/f.iso', 'r6/g.iso');
+      await m.move('r6/f.iso', 'r6/g.iso');
+      let ix = await m.withVisibleProps!('r6');
+      assert.ok(ix.has('g.iso', 'file') && !ix.has('f.iso', 'file'), 'file marker moved');
+
+      await b.copy('r6/tree', 'r6/copy');
+      await m.copy('r6/tree', 'r6/copy');
+      await b.move('r6/tree', 'r6/moved');
+      await m.move('r6/tree', 'r6/moved');
+      ix = await m.withVisibleProps!('r6');
+      assert.deepEqual(['tree', 'copy', 'moved'].map((n) => ix.has(n, 'dir')), [false, true, true], 'folder markers carried');
+      assert.ok((await m.withVisibleProps!('r6/moved')).has('in.iso', 'file'), 'markers inside a moved tree');
+      assert.ok((await m.withVisibleProps!('r6/copy')).has('in.iso', 'file'), 'markers inside a copied tree');
+      assert.equal((await m.withVisibleProps!('r6/tree')).size, 0, 'nothing left at the source');
+
+      await b.remove('r6/moved', { recursive: true });
+      await m.remove('r6/moved');
+      assert.ok(!(await m.withVisibleProps!('r6')).has('moved', 'dir'), 'removed with the folder');
+      await m.remove('r6/g.iso');
+      assert.ok(!(await m.withVisibleProps!('r6')).has('g.iso', 'file'), 'removed with the file');
+
+      // New content behind the daemon's back: the marker remains, the sidecar is stale and ignored.
+      const before = await b.stat('r6/copy/in.iso');
+      const changed = await put(b, 'r6/copy/in.iso', 'new content');
+      assert.notEqual(changed.etag, before.etag);
+      assert.ok((await m.withVisibleProps!('r6/copy')).has('in.iso', 'file'));
+      assert.equal(await m.get('r6/copy/in.iso', changed), undefined);
+    });
+
+    it('finds markers of names too long to encode, and ignores sidecars written before markers', async () => {
+      await b.mkdir('r7');
+      const long = 'M'.repeat(250) + '.bin';
+      const e = await put(b, `r7/${long}`, 'long');
+      await m.put(`r7/${long}`, e, { mtime: '2004-04-04T00:00:00.000Z' });
+      const ix = await m.withVisibleProps!('r7');
+      assert.ok(ix.has(long, 'file'));
+      assert.match(visibilityMarker(`r7/${long}`, 'file'), new RegExp(`^${markerDir('r7')}/h\\.[0-9a-f]{64}$`));
+      // An old sidecar (no marker): counted as nothing visible, still readable on its own.
+      const old = await put(b, 'r7/old.iso', 'old');
+      const body = JSON.stringify({ size: old.size, etag: old.etag, mtime: '1999-01-01T00:00:00.000Z' });
+      await b.write(fileSidecar('r7/old.iso'), Readable.from([Buffer.from(body)]), { size: Buffer.byteLength(body) });
+      assert.ok(!(await m.withVisibleProps!('r7')).has('old.iso', 'file'));
+      assert.equal((await m.get('r7/old.iso', old))?.mtime, '1999-01-01T00:00:00.000Z');
     });
 
     it('keeps every sidecar under the reserved folder', async () => {

@@ -1,11 +1,13 @@
 /**
  * PROPFIND, Depth 0 or 1 (infinity → 403 propfind-finite-depth). The multistatus is streamed:
- * each `<D:response>` is written as the listing pages in, in batches whose sidecar reads run in
- * parallel, so a folder of 100,000 entries never becomes one string.
+ * each `<D:response>` is written as the listing pages in, in batches, so a folder of 100,000
+ * entries never becomes one string. A listing costs one walk of the folder plus one listing of
+ * its visibility markers: sidecars are read only for the children the meta store says have a
+ * client mtime or dead properties (in parallel per batch), locks are looked up once per folder.
  */
-import type { FileMeta, Mount } from '../../vfs/mount.ts';
+import type { FileMeta, Mount, VisiblePropsIndex } from '../../vfs/mount.ts';
 import type { Entry } from '../../vfs/types.ts';
-import { baseName, joinPath } from '../../vfs/path.ts';
+import { baseName, encodeUrlPath, isWithin, joinPath, parentPath } from '../../vfs/path.ts';
 import type { CoreContext, CoreHandler } from '../core-context.ts';
 import { DAV_NS } from '../xml/parse.ts';
 import { MULTISTATUS_OPEN, MULTISTATUS_CLOSE, propNameElement, propstatResponse, type PropstatGroup } from '../xml/multistatus.ts';
@@ -75,6 +77,34 @@ async function metaOf(ctx: CoreContext, mount: Mount | undefined, item: Item): P
   }
 }
 
+/** The folder's visible-properties index, or undefined (read every sidecar) when the store cannot say. */
+async function visibleIndex(ctx: CoreContext, mount: Mount, dir: string): Promise<VisiblePropsIndex | undefined> {
+  try {
+    return await ctx.metaCache.visibleProps(mount, dir);
+  } catch (e) {
+    ctx.log.warn({ err: e, category: mount.category.slug, path: dir }, 'webdav: visibility markers unreadable; reading every sidecar');
+    return undefined;
+  }
+}
+
+/**
+ * Locks covering each child of `dir`, from one lock-store lookup: the depth-infinity locks
+ * covering the folder plus those rooted at the child itself.
+ */
+function childLocks(ctx: CoreContext, slug: string, dir: string): (path: string) => DavLock[] {
+  const all = ctx.locks.covering(slug, dir, true);
+  if (!all.length) return () => [];
+  const inherited = all.filter((l) => l.depth === 'infinity' && isWithin(l.path, dir));
+  const rooted = new Map<string, DavLock[]>();
+  for (const l of all) {
+    if (l.path !== dir && parentPath(l.path) === dir) rooted.set(l.path, [...(rooted.get(l.path) ?? []), l]);
+  }
+  return (path) => {
+    const own = rooted.get(path);
+    return own ? [...inherited, ...own] : inherited;
+  };
+}
+
 /** @throws DavHttpError 400/403, VfsError ENOENT (404) and storage errors before the 207 started */
 export const handlePropfind: CoreHandler = async (ctx) => {
   const depth = propfindDepth(ctx.req);
@@ -94,49 +124,47 @@ export const handlePropfind: CoreHandler = async (ctx) => {
     self = { entry: f.entry, path: f.path, name: baseName(f.path) };
   }
   const withMeta = needsMeta(request);
+  const listing = depth === 1 && self.entry.kind === 'dir';
+  // Started now, so the marker listing overlaps the first response and the first listing page.
+  const visible = mount && withMeta && listing ? visibleIndex(ctx, mount, self.path) : undefined;
   const quota = mount && needsQuota(request) && mount.backend.quota ? await mount.backend.quota().catch(() => undefined) : undefined;
 
-  const info = async (it: Item): Promise<string> => {
+  const resource = (it: Item, meta: FileMeta | undefined, locks: DavLock[], href: string): string =>
+    render(request, href, { entry: it.entry, name: it.name, meta, locks, lockHref, quota: it.entry.kind === 'dir' ? quota : undefined });
+  /** A resource on its own (the target, a category root): its sidecar and locks looked up directly. */
+  const single = async (it: Item): Promise<string> => {
     const m = it.mount ?? mount;
     const s = m?.category.slug;
-    const r: ResourceInfo = {
-      entry: it.entry,
-      name: it.name,
-      meta: withMeta ? await metaOf(ctx, m, it) : undefined,
-      locks: s !== undefined ? ctx.locks.covering(s, it.path) : [],
-      lockHref,
-      quota: it.entry.kind === 'dir' ? quota : undefined,
-    };
-    return render(request, hrefOf(prefix, s, it.path, it.entry.kind === 'dir'), r);
+    const meta = withMeta ? await metaOf(ctx, m, it) : undefined;
+    return resource(it, meta, s !== undefined ? ctx.locks.covering(s, it.path) : [], hrefOf(prefix, s, it.path, it.entry.kind === 'dir'));
   };
 
   // The first response is computed before the 207 goes out, so early errors still get their status.
-  const first = await info(self);
+  const first = await single(self);
   ctx.res.statusCode = 207;
   ctx.res.setHeader('Content-Type', 'application/xml; charset="utf-8"');
   await writeChunk(ctx, MULTISTATUS_OPEN + first);
-  if (depth === 1 && self.entry.kind === 'dir') {
-    const children: AsyncIterable<Item> = mount
-      ? (async function* () {
-        for await (const e of mount.backend.list(self.path, { signal: ctx.signal })) {
-          const name = baseName(e.path);
-          yield { entry: e, path: joinPath(self.path, name), name };
-        }
-      })()
-      : (async function* () {
-        for (const s of readableCategories(ctx.state, ctx.user)) {
-          const m = ctx.state.mounts.get(s)!;
-          yield { entry: { path: '', kind: 'dir', size: 0, mtime: PROCESS_START }, path: '', name: s, mount: m };
-        }
-      })();
+  if (listing && !mount) {
+    const parts: string[] = [];
+    for (const s of readableCategories(ctx.state, ctx.user)) {
+      parts.push(await single({ entry: { path: '', kind: 'dir', size: 0, mtime: PROCESS_START }, path: '', name: s, mount: ctx.state.mounts.get(s)! }));
+    }
+    await writeChunk(ctx, parts.join(''));
+  } else if (listing && mount) {
+    const base = hrefOf(prefix, slug, self.path, true);
+    const locksOf = childLocks(ctx, slug!, self.path);
+    const index = await visible;
+    const needs = (it: Item) => withMeta && (!index || index.has(it.name, it.entry.kind));
     let batch: Item[] = [];
     const flush = async () => {
-      const parts = await Promise.all(batch.map(info));
+      const metas = await Promise.all(batch.map((it) => (needs(it) ? metaOf(ctx, mount, it) : undefined)));
+      const parts = batch.map((it, i) => resource(it, metas[i], locksOf(it.path), base + encodeUrlPath(it.name) + (it.entry.kind === 'dir' ? '/' : '')));
       batch = [];
       await writeChunk(ctx, parts.join(''));
     };
-    for await (const it of children) {
-      batch.push(it);
+    for await (const e of mount.backend.list(self.path, { signal: ctx.signal })) {
+      const name = baseName(e.path);
+      batch.push({ entry: e, path: joinPath(self.path, name), name });
       if (batch.length >= BATCH) await flush();
     }
     if (batch.length) await flush();
