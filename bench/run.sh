@@ -40,5 +40,7 @@ if [ -z "${BENCH_S3_ENDPOINT:-}" ]; then
   export BENCH_RGW_CONF=$RDAV_TEST_RGW_DIR/ceph.conf BENCH_RGW_BACKEND=${BENCH_RGW_BACKEND:-memstore}
 fi
 
+say "building dist/ (the daemon runs compiled, as npm start runs it)"
+npm run build --silent
 say "running bench/main.ts"
 node --import tsx bench/main.ts

@@ -1,5 +1,5 @@
 /**
- * The subject: ReleaseDAV itself, started as users start it (`node --import tsx src/main.ts serve
+ * The subject: ReleaseDAV itself, started as users start it (`node dist/main.js serve
  * --config FILE`) with one disk category and, when S3 is there, one S3 category on the same RGW.
  */
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
@@ -36,11 +36,12 @@ export interface ReleaseDavOptions {
 
 /**
  * Writes the bench config and starts the daemon; resolves once the WebDAV port accepts connections.
- * @throws Error when src/main.ts is missing, the daemon exits, or it does not listen within 60 s.
+ * @throws Error when dist/main.js is missing, the daemon exits, or it does not listen within 60 s.
  */
 export async function startReleaseDav(o: ReleaseDavOptions): Promise<ReleaseDavPeer> {
-  const main = join(o.repoRoot, 'src/main.ts');
-  if (!existsSync(main)) throw new Error('src/main.ts does not exist yet');
+  // Users run the compiled daemon (`npm start` builds dist/ first); measure that, not tsx.
+  const main = join(o.repoRoot, 'dist/main.js');
+  if (!existsSync(main)) throw new Error('dist/main.js does not exist: run `npm run build` first');
   const diskRoot = o.diskRoot;
   mkdirSync(diskRoot, { recursive: true });
   const [davPort, dlPort] = [await freePort(), await freePort()];
@@ -80,7 +81,7 @@ export async function startReleaseDav(o: ReleaseDavOptions): Promise<ReleaseDavP
   try {
     upload = loadConfigFile(configFile, env).config.storage.s3?.upload ?? null;
   } catch (e) { throw new Error(`the bench config no longer matches the schema: ${(e as Error).message}`); }
-  const args = [...(o.nodeFlags ?? []), '--import', 'tsx', 'src/main.ts', 'serve', '--config', configFile];
+  const args = [...(o.nodeFlags ?? []), 'dist/main.js', 'serve', '--config', configFile];
   const service = startService(o.name ?? 'releasedav', process.execPath, args, o.workDir, { cwd: o.repoRoot, env });
   await waitForPort(davPort, 60000, service);
   return {
