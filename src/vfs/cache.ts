@@ -106,9 +106,11 @@ export function withCache(backend: Backend, o: CacheOptions): Backend {
       }
       // Only a listing read to its end is cached (a consumer that stops early never gets here).
       if (gen === generation && seen.length <= maxListing) {
+        // A listing is a batch of fresh stats: PROPFIND Depth 1 then GET needs no extra call. Only
+        // while they fit in half the cache (a big folder must not evict everything else), and
+        // before the listing itself, which must not be evicted by its own stats.
+        if (seen.length * 2 <= o.max) for (const e of seen) cache.set(statKey(e.path), { entry: e });
         cache.set(listKey(p), { list: seen });
-        // A listing is a batch of fresh stats: PROPFIND Depth 1 then GET needs no extra call.
-        for (const e of seen) cache.set(statKey(e.path), { entry: e });
       }
     },
 

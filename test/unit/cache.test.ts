@@ -67,6 +67,15 @@ describe('withCache', () => {
     assert.equal(calls.stat, 0);
   });
 
+  it('keeps a listing as large as the cache (its stats never evict it)', async () => {
+    for (let i = 0; i < 8; i++) await put(raw, `n${i}`, 'x');
+    const { wrapped, calls } = counted(raw);
+    const c = withCache(wrapped, { ttlMs: 60_000, max: 8 });
+    assert.equal((await listNames(c, '')).length, 8);
+    assert.equal((await listNames(c, '')).length, 8);
+    assert.equal(calls.list, 1, 'second listing from the cache');
+  });
+
   it('does not cache a listing read only partly', async () => {
     await put(raw, 'x.txt', 'x');
     await put(raw, 'y.txt', 'y');
