@@ -78,6 +78,46 @@ for (const c of ['files', 's3']) {
     await dav(d, 'UNLOCK', `/${c}/dir/plain.txt`, { headers: { 'Lock-Token': `<${token}>` } });
   });
 
+  test(`${c}: Depth 1 shows client mtimes and dead properties of exactly the children that have them, through MOVE, COPY and removal`, opts, async () => {
+    const base = `/${c}/vis`;
+    assert.equal((await dav(d, 'MKCOL', base)).status, 201);
+    for (const f of ['a.txt', 'c.txt']) await dav(d, 'PUT', `${base}/${f}`, { body: f });
+    assert.equal((await dav(d, 'PUT', `${base}/b.txt`, { body: 'b', headers: { 'X-OC-Mtime': '1500000000' } })).status, 201);
+    await dav(d, 'MKCOL', `${base}/sub`);
+    const set = (v: string) => `<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:" xmlns:X="urn:x"><D:set><D:prop><X:color>${v}</X:color></D:prop></D:set></D:propertyupdate>`;
+    assert.equal((await dav(d, 'PROPPATCH', `${base}/a.txt`, { body: set('red') })).status, 207);
+    assert.equal((await dav(d, 'PROPPATCH', `${base}/sub`, { body: set('folder') })).status, 207);
+    const ocDate = new Date(1500000000 * 1000).toUTCString();
+    /** href → its <D:response> */
+    const listing = async (body?: string) => {
+      const r = await dav(d, 'PROPFIND', `${base}/`, { headers: { Depth: '1' }, ...(body ? { body } : {}) });
+      assert.equal(r.status, 207);
+      return new Map([...r.body.matchAll(/<D:response><D:href>([^<]*)<\/D:href>(.*?)<\/D:response>/gs)].map((m) => [m[1]!.slice(base.length), m[2]!]));
+    };
+    const color = (x: string | undefined, v: string) => new RegExp(`:color xmlns:[a-z0-9]+="urn:x">${v}<`).test(x ?? '');
+    let all = await listing();
+    assert.ok(color(all.get('/a.txt'), 'red'), 'dead property of a file');
+    assert.ok(color(all.get('/sub/'), 'folder'), 'dead property of a folder');
+    assert.ok(all.get('/b.txt')?.includes(`<D:getlastmodified>${ocDate}</D:getlastmodified>`), 'X-OC-Mtime');
+    assert.ok(!/urn:x/.test(all.get('/c.txt') ?? 'x') && !all.get('/c.txt')!.includes(ocDate), 'nothing on a plain file');
+
+    assert.equal((await dav(d, 'MOVE', `${base}/a.txt`, { headers: { Destination: `${d.origin}${base}/a2.txt` } })).status, 201);
+    assert.equal((await dav(d, 'COPY', `${base}/b.txt`, { headers: { Destination: `${d.origin}${base}/b2.txt` } })).status, 201);
+    const named = '<?xml version="1.0"?><D:propfind xmlns:D="DAV:" xmlns:X="urn:x"><D:prop><D:getlastmodified/><X:color/></D:prop></D:propfind>';
+    all = await listing(named);
+    assert.equal(all.get('/a.txt'), undefined);
+    assert.ok(color(all.get('/a2.txt'), 'red'), 'moved with the file');
+    assert.ok(all.get('/b2.txt')?.includes(ocDate), 'copied with the file');
+
+    const remove = '<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:" xmlns:X="urn:x"><D:remove><D:prop><X:color/></D:prop></D:remove></D:propertyupdate>';
+    assert.equal((await dav(d, 'PROPPATCH', `${base}/a2.txt`, { body: remove })).status, 207);
+    assert.equal((await dav(d, 'PUT', `${base}/b2.txt`, { body: 'new content' })).status, 204);
+    all = await listing(named);
+    assert.ok(!color(all.get('/a2.txt'), 'red') && /404 Not Found/.test(all.get('/a2.txt')!), 'removed property gone');
+    assert.ok(!all.get('/b2.txt')!.includes(ocDate), 'new content drops the client mtime');
+    assert.ok(color(all.get('/sub/'), 'folder'));
+  });
+
   test(`${c}: malformed XML and a non-propfind body are 400; a missing resource 404`, opts, async () => {
     assert.equal((await dav(d, 'PROPFIND', `/${c}/dir/`, { headers: { Depth: '0' }, body: '<D:propfind xmlns:D="DAV:"><D:prop>' })).status, 400);
     assert.equal((await dav(d, 'PROPFIND', `/${c}/dir/`, { headers: { Depth: '0' }, body: '<?xml version="1.0"?><D:lockinfo xmlns:D="DAV:"/>' })).status, 400);
