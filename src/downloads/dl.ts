@@ -12,18 +12,17 @@ import type { Metrics } from '../metrics.ts';
 import type { Mount, RuntimeState } from '../vfs/mount.ts';
 import { isVfsError, toHttpStatus } from '../vfs/errors.ts';
 import { decodeUrlPath } from '../vfs/path.ts';
-import { mayDownload, type Identity } from './access.ts';
-import { visitor, type ServerParts } from './request-context.ts';
-import { deny, plain } from './deny.ts';
+import { checkDlAccess, type Attempt } from './dl-access.ts';
+import { queryValue, type ServerParts } from './request-context.ts';
+import { applyReply, plain } from './deny.ts';
 import { contentDisposition, ifRangeHolds, notModified, parseRange } from './http-util.ts';
 import type { LinkSigner } from './links.ts';
 
 /** What the /dl route needs. */
 export type DlDeps = ServerParts & { signer?: LinkSigner };
 
-type Outcome = 'redirect' | 'stream' | 'notmodified' | 'denied' | 'notfound' | 'badrequest' | 'error';
-
-interface Attempt { category?: string; release?: string; file?: string; user?: string | null; via?: string; authorized: boolean }
+/** How a /dl attempt ended (the `outcome` label of the downloads metric). */
+export type Outcome = 'redirect' | 'stream' | 'notmodified' | 'denied' | 'notfound' | 'badrequest' | 'error';
 
 /** Handles one /dl request; never throws (every failure becomes a response and a log line). */
 export async function handleDownload(ctx: Context, state: RuntimeState, deps: DlDeps): Promise<void> {
@@ -60,24 +59,14 @@ export async function handleDownload(ctx: Context, state: RuntimeState, deps: Dl
 
     const q = ctx.query;
     const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
-    if (q.sig !== undefined || q.expires !== undefined) {
-      const verdict = deps.signer ? deps.signer.verify(`/${path}`, one(q.expires), one(q.sig)) : 'bad';
-      a.via = 'link';
-      if (verdict !== 'ok') {
-        plain(ctx, 403, verdict === 'expired' ? 'This download link has expired.' : 'This download link is not valid.');
-        return done('denied');
-      }
-      a.user = 'signed-link';
-    } else {
-      const id: Identity = await visitor(ctx, state, deps);
-      a.via = id.failed ? `${id.failed}-failed` : id.via;
-      a.user = id.principal?.name ?? null;
-      if (!mayDownload(id, mount.category)) {
-        deny(ctx, mount.category, id, state.config.auth.realm);
-        return done('denied');
-      }
+    const refused = await checkDlAccess({
+      path, expires: one(q.expires), sig: one(q.sig),
+      creds: { ip: ctx.ip, authorization: ctx.get('Authorization') || undefined, dlid: queryValue(ctx, 'dlid') },
+    }, mount, state, deps, deps.signer, a);
+    if (refused) {
+      applyReply(ctx, refused);
+      return done('denied');
     }
-    a.authorized = true;
 
     if (mount.backend.caps.presign && mount.backend.presignGet) {
       const url = await mount.backend.presignGet(item.path, {

@@ -1,5 +1,6 @@
 /**
  * The downloads listener (Koa): /dl links, pages, feeds, JSON API, /healthz, /readyz, /metrics.
+ * /dl redirects to presigned S3 URLs are answered before Koa by dl-fast.ts.
  * One error middleware maps every failure through toHttpStatus; stack traces never reach a visitor.
  */
 import http from 'node:http';
@@ -17,6 +18,7 @@ import { VfsError, toHttpStatus } from '../vfs/errors.ts';
 import type { StateProvider } from '../vfs/mount.ts';
 import { decodeUrlPath } from '../vfs/path.ts';
 import { handleDownload } from './dl.ts';
+import { createDlFastPath } from './dl-fast.ts';
 import type { LinkSigner } from './links.ts';
 import { errorPage } from './pages/views.ts';
 import { offersCredentials, signerFor, type ServerParts } from './request-context.ts';
@@ -115,7 +117,13 @@ export function createDownloadsServer(deps: DownloadsDeps): DownloadsServer {
     }
   });
 
-  const handler = app.callback() as http.RequestListener;
+  const koaHandler = app.callback() as http.RequestListener;
+  const fastDl = createDlFastPath(deps.getState, parts);
+  // GET|HEAD /dl/… on presigning storage skips Koa (dl-fast.ts); the rest, and every case the fast path declines, goes to Koa.
+  const handler: http.RequestListener = (req, res) => {
+    if (req.url?.startsWith('/dl/') && fastDl(req, res)) return;
+    koaHandler(req, res);
+  };
   const tls = deps.getState().config.downloads.tls;
   const server: http.Server = tls
     ? https.createServer({ cert: readFileSync(tls.certPath), key: readFileSync(tls.keyPath), connectionsCheckingInterval: 1000 }, handler)
