@@ -7,19 +7,24 @@
  */
 import type { FileMeta, Mount, VisiblePropsIndex } from '../../vfs/mount.ts';
 import type { Entry } from '../../vfs/types.ts';
-import { baseName, encodeUrlPath, isWithin, joinPath, parentPath } from '../../vfs/path.ts';
+import { baseName, encodeUrlPath, isWithin, parentPath } from '../../vfs/path.ts';
 import type { CoreContext, CoreHandler } from '../core-context.ts';
 import { DAV_NS } from '../xml/parse.ts';
-import { MULTISTATUS_OPEN, MULTISTATUS_CLOSE, propNameElement, propstatResponse, type PropstatGroup } from '../xml/multistatus.ts';
-import { deadPropNames, deadPropsXml, type PropName } from '../props/index.ts';
+import { MULTISTATUS_OPEN, MULTISTATUS_CLOSE } from '../xml/multistatus.ts';
+import { escapeXml } from '../xml/write.ts';
 import { parsePropfind, propfindDepth, type PropfindRequest } from '../propfind/request.ts';
-import { ALLPROP_LIVE, LIVE_DAV, liveProp, type ResourceInfo } from '../propfind/live.ts';
+import { LIVE_DAV } from '../propfind/live.ts';
+import { compileRenderer } from '../propfind/render.ts';
+import { readAhead } from '../propfind/read-ahead.ts';
 import { readableCategories } from '../access.ts';
 import { hrefOf } from '../target.ts';
 import { writeChunk } from '../stream-write.ts';
 import type { DavLock } from '../context.ts';
 
-const BATCH = 64;
+/** Entries rendered and written per chunk. */
+const BATCH = 256;
+/** Most listing entries read ahead of the rendering. */
+const READ_AHEAD = 4096;
 const PROCESS_START = new Date();
 
 interface Item { entry: Entry; path: string; name: string; mount?: Mount }
@@ -34,39 +39,6 @@ function needsQuota(req: PropfindRequest): boolean {
   return req.kind === 'prop' && req.names.some((n) => n.ns === DAV_NS && n.local.startsWith('quota-'));
 }
 
-/** One resource's `<D:response>`. */
-function render(req: PropfindRequest, href: string, r: ResourceInfo): string {
-  if (req.kind === 'propname') {
-    const live = [...ALLPROP_LIVE, 'quota-available-bytes', 'quota-used-bytes'].filter((l) => liveProp(l, r) !== undefined);
-    const names = [...live.map((l) => `<D:${l}/>`), ...deadPropNames(r.meta).map((p) => propNameElement(p.ns, p.local))];
-    return propstatResponse(href, [{ status: 200, props: names }]);
-  }
-  const found: string[] = [];
-  const missing: PropName[] = [];
-  if (req.kind === 'allprop') {
-    for (const l of ALLPROP_LIVE) { const x = liveProp(l, r); if (x) found.push(x); }
-    found.push(...deadPropsXml(r.meta).found);
-    for (const n of req.include) {
-      if (n.ns === DAV_NS && LIVE_DAV.has(n.local) && !(ALLPROP_LIVE as readonly string[]).includes(n.local)) {
-        const x = liveProp(n.local, r); if (x) found.push(x);
-      }
-    }
-  } else {
-    const dead: PropName[] = [];
-    for (const n of req.names) {
-      if (n.ns === DAV_NS && LIVE_DAV.has(n.local)) {
-        const x = liveProp(n.local, r);
-        if (x) found.push(x); else missing.push(n);
-      } else dead.push(n);
-    }
-    const d = deadPropsXml(r.meta, dead);
-    found.push(...d.found);
-    missing.push(...d.missing);
-  }
-  const groups: PropstatGroup[] = [{ status: 200, props: found }, { status: 404, props: missing.map((m) => (m.ns === DAV_NS ? `<D:${m.local}/>` : propNameElement(m.ns, m.local))) }];
-  return propstatResponse(href, groups);
-}
-
 async function metaOf(ctx: CoreContext, mount: Mount | undefined, item: Item): Promise<FileMeta | undefined> {
   if (!mount) return undefined;
   try {
@@ -76,6 +48,9 @@ async function metaOf(ctx: CoreContext, mount: Mount | undefined, item: Item): P
     return undefined;
   }
 }
+
+/** One path segment percent-encoded as encodeUrlPath does, without its split/join for the common name. */
+const encodeName = (name: string) => (/[!'()*]/.test(name) ? encodeUrlPath(name) : encodeURIComponent(name));
 
 /** The folder's visible-properties index, or undefined (read every sidecar) when the store cannot say. */
 async function visibleIndex(ctx: CoreContext, mount: Mount, dir: string): Promise<VisiblePropsIndex | undefined> {
@@ -105,6 +80,14 @@ function childLocks(ctx: CoreContext, slug: string, dir: string): (path: string)
   };
 }
 
+/** Starts reading folder `path` (and, when sidecars matter, which children have visible ones). */
+function startListing(ctx: CoreContext, mount: Mount, path: string, withMeta: boolean) {
+  return {
+    children: readAhead(mount.backend.list(path, { signal: ctx.signal }), READ_AHEAD),
+    visible: withMeta ? visibleIndex(ctx, mount, path) : Promise.resolve(undefined),
+  };
+}
+
 /** @throws DavHttpError 400/403, VfsError ENOENT (404) and storage errors before the 207 started */
 export const handlePropfind: CoreHandler = async (ctx) => {
   const depth = propfindDepth(ctx.req);
@@ -114,33 +97,53 @@ export const handlePropfind: CoreHandler = async (ctx) => {
   const slug = mount?.category.slug;
   const lockHref = (l: DavLock) => hrefOf(prefix, l.category, l.path, false);
 
-  let self: Item;
-  if (!mount) self = { entry: { path: '', kind: 'dir', size: 0, mtime: PROCESS_START }, path: '', name: '' };
-  else if (ctx.target.path === '') {
-    const f = await ctx.lookup.tryFind(mount, '');
-    self = { entry: f?.entry ?? { path: '', kind: 'dir', size: 0, mtime: PROCESS_START }, path: '', name: slug! };
-  } else {
-    const f = await ctx.lookup.find(mount, ctx.target.path);
-    self = { entry: f.entry, path: f.path, name: baseName(f.path) };
-  }
   const withMeta = needsMeta(request);
+  // Depth 1: the listing (and its marker listing) start before the target is even stat'ed, on the
+  // path as sent; dropped if the target turns out to be a file or another normalisation of it.
+  let started = mount && depth === 1 ? startListing(ctx, mount, ctx.target.path, withMeta) : undefined;
+  let self: Item;
+  try {
+    if (!mount) self = { entry: { path: '', kind: 'dir', size: 0, mtime: PROCESS_START }, path: '', name: '' };
+    else if (ctx.target.path === '') {
+      const f = await ctx.lookup.tryFind(mount, '');
+      self = { entry: f?.entry ?? { path: '', kind: 'dir', size: 0, mtime: PROCESS_START }, path: '', name: slug! };
+    } else {
+      const f = await ctx.lookup.find(mount, ctx.target.path);
+      self = { entry: f.entry, path: f.path, name: baseName(f.path) };
+    }
+  } catch (e) {
+    started?.children.stop();
+    throw e;
+  }
   const listing = depth === 1 && self.entry.kind === 'dir';
-  // Started now, so the marker listing overlaps the first response and the first listing page.
-  const visible = mount && withMeta && listing ? visibleIndex(ctx, mount, self.path) : undefined;
+  if (started && (!listing || self.path !== ctx.target.path)) {
+    started.children.stop();
+    started = undefined;
+  }
+  if (!started && mount && listing) started = startListing(ctx, mount, self.path, withMeta);
   const quota = mount && needsQuota(request) && mount.backend.quota ? await mount.backend.quota().catch(() => undefined) : undefined;
 
+  const render = compileRenderer(request);
+  /** `href` percent-encoded and XML-escaped. */
   const resource = (it: Item, meta: FileMeta | undefined, locks: DavLock[], href: string): string =>
-    render(request, href, { entry: it.entry, name: it.name, meta, locks, lockHref, quota: it.entry.kind === 'dir' ? quota : undefined });
+    render(href, { entry: it.entry, name: it.name, meta, locks, lockHref, quota: it.entry.kind === 'dir' ? quota : undefined });
   /** A resource on its own (the target, a category root): its sidecar and locks looked up directly. */
   const single = async (it: Item): Promise<string> => {
     const m = it.mount ?? mount;
     const s = m?.category.slug;
     const meta = withMeta ? await metaOf(ctx, m, it) : undefined;
-    return resource(it, meta, s !== undefined ? ctx.locks.covering(s, it.path) : [], hrefOf(prefix, s, it.path, it.entry.kind === 'dir'));
+    return resource(it, meta, s !== undefined ? ctx.locks.covering(s, it.path) : [], escapeXml(hrefOf(prefix, s, it.path, it.entry.kind === 'dir')));
   };
 
+  const children = started?.children;
   // The first response is computed before the 207 goes out, so early errors still get their status.
-  const first = await single(self);
+  let first: string;
+  try {
+    first = await single(self);
+  } catch (e) {
+    children?.stop();
+    throw e;
+  }
   ctx.res.statusCode = 207;
   ctx.res.setHeader('Content-Type', 'application/xml; charset="utf-8"');
   await writeChunk(ctx, MULTISTATUS_OPEN + first);
@@ -150,24 +153,28 @@ export const handlePropfind: CoreHandler = async (ctx) => {
       parts.push(await single({ entry: { path: '', kind: 'dir', size: 0, mtime: PROCESS_START }, path: '', name: s, mount: ctx.state.mounts.get(s)! }));
     }
     await writeChunk(ctx, parts.join(''));
-  } else if (listing && mount) {
-    const base = hrefOf(prefix, slug, self.path, true);
+  } else if (children && mount) {
+    // Percent-encoded names hold no XML-special character: only the base needs escaping.
+    const base = escapeXml(hrefOf(prefix, slug, self.path, true));
     const locksOf = childLocks(ctx, slug!, self.path);
-    const index = await visible;
+    const index = await started!.visible;
     const needs = (it: Item) => withMeta && (!index || index.has(it.name, it.entry.kind));
-    let batch: Item[] = [];
-    const flush = async () => {
+    const write = async (entries: Entry[]) => {
+      const batch: Item[] = entries.map((e) => {
+        const name = baseName(e.path);
+        return { entry: e, path: self.path === '' ? name : `${self.path}/${name}`, name };
+      });
       const metas = await Promise.all(batch.map((it) => (needs(it) ? metaOf(ctx, mount, it) : undefined)));
-      const parts = batch.map((it, i) => resource(it, metas[i], locksOf(it.path), base + encodeUrlPath(it.name) + (it.entry.kind === 'dir' ? '/' : '')));
-      batch = [];
-      await writeChunk(ctx, parts.join(''));
+      let out = '';
+      for (let i = 0; i < batch.length; i++) {
+        const it = batch[i]!;
+        out += resource(it, metas[i], locksOf(it.path), base + encodeName(it.name) + (it.entry.kind === 'dir' ? '/' : ''));
+      }
+      await writeChunk(ctx, out);
     };
-    for await (const e of mount.backend.list(self.path, { signal: ctx.signal })) {
-      const name = baseName(e.path);
-      batch.push({ entry: e, path: joinPath(self.path, name), name });
-      if (batch.length >= BATCH) await flush();
+    for await (const chunk of children) {
+      for (let i = 0; i < chunk.length; i += BATCH) await write(chunk.slice(i, i + BATCH));
     }
-    if (batch.length) await flush();
   }
   await writeChunk(ctx, MULTISTATUS_CLOSE);
   ctx.res.end();

@@ -7,7 +7,6 @@ import { lockDiscoveryXml, SUPPORTED_LOCK_XML } from '../locks/lock-xml.ts';
 import type { DavLock } from '../context.ts';
 import type { FileMeta } from '../../vfs/mount.ts';
 import type { Entry } from '../../vfs/types.ts';
-import { etagOf } from '../conditional.ts';
 import { contentTypeFor } from '../mime.ts';
 
 /** DAV: live properties in the order allprop lists them (quota ones only when asked, RFC 4331). */
@@ -34,17 +33,23 @@ export function effectiveMtime(r: Pick<ResourceInfo, 'entry' | 'meta'>): Date {
   return r.entry.mtime;
 }
 
+// eslint-disable-next-line no-control-regex
+const NEEDS_ESCAPE = /[&<>"'\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/;
+/** escapeXml, skipped for the common text that needs none. */
+const esc = (s: string) => (NEEDS_ESCAPE.test(s) ? escapeXml(s) : s);
+
 const el = (local: string, inner: string) => (inner === '' ? `<D:${local}/>` : `<D:${local}>${inner}</D:${local}>`);
 
 /** Renders DAV:`local` for `r`, or undefined when it does not apply. @throws never */
 export function liveProp(local: string, r: ResourceInfo): string | undefined {
   const dir = r.entry.kind === 'dir';
   switch (local) {
-    case 'creationdate': return el(local, effectiveMtime(r).toISOString().replace(/\.\d{3}Z$/, 'Z'));
-    case 'displayname': return el(local, escapeXml(r.name));
+    case 'creationdate': return el(local, effectiveMtime(r).toISOString().slice(0, -5) + 'Z'); // without milliseconds
+    case 'displayname': return el(local, esc(r.name));
     case 'getcontentlength': return dir ? undefined : el(local, String(r.entry.size));
-    case 'getcontenttype': return dir ? undefined : el(local, escapeXml(r.entry.contentType && r.entry.contentType !== 'application/octet-stream' ? r.entry.contentType : contentTypeFor(r.name)));
-    case 'getetag': { const t = etagOf(r.entry); return t ? el(local, escapeXml(t)) : undefined; }
+    case 'getcontenttype': return dir ? undefined : el(local, esc(r.entry.contentType && r.entry.contentType !== 'application/octet-stream' ? r.entry.contentType : contentTypeFor(r.name)));
+    // The strong validator in quotes (as etagOf in ../conditional.ts), the quotes escaped.
+    case 'getetag': return r.entry.etag ? el(local, `&quot;${esc(r.entry.etag.replace(/"/g, ''))}&quot;`) : undefined;
     case 'getlastmodified': return el(local, effectiveMtime(r).toUTCString());
     case 'resourcetype': return el(local, dir ? '<D:collection/>' : '');
     case 'supportedlock': return el(local, SUPPORTED_LOCK_XML);

@@ -1,0 +1,75 @@
+/**
+ * Reads an async iterable ahead of its consumer, so a listing's next page is already being
+ * fetched while the current entries are rendered and written (the S3 backend asks for the next
+ * page only once the current one is consumed). Memory stays bounded: at most `maxAhead` items wait.
+ */
+
+/** A started read-ahead: iterate it once; `stop()` if the consumer gives up early. */
+export interface ReadAhead<T> extends AsyncIterable<T[]> {
+  /** Stops reading (returns the source iterator). @throws never */
+  stop(): void;
+}
+
+/**
+ * Starts pulling from `source` at once; iterating yields the items gathered so far, in order, in
+ * chunks of 1..maxAhead. An error of the source is thrown by the iteration after the items before it.
+ * @throws never (source errors surface through the iteration)
+ */
+export function readAhead<T>(source: AsyncIterable<T>, maxAhead: number): ReadAhead<T> {
+  const it = source[Symbol.asyncIterator]();
+  let queue: T[] = [];
+  let finished = false;
+  let stopped = false;
+  let failure: { error: unknown } | undefined;
+  let wakeConsumer: (() => void) | undefined;
+  let wakeProducer: (() => void) | undefined;
+  const wake = () => { wakeConsumer?.(); wakeConsumer = undefined; };
+
+  void (async () => {
+    try {
+      while (!stopped) {
+        if (queue.length >= maxAhead) {
+          await new Promise<void>((r) => { wakeProducer = r; });
+          continue;
+        }
+        const r = await it.next();
+        if (r.done) break;
+        queue.push(r.value);
+        wake();
+      }
+      if (stopped) await it.return?.();
+    } catch (error) {
+      if (!stopped) failure = { error };
+    }
+    finished = true;
+    wake();
+  })();
+
+  return {
+    stop() {
+      stopped = true;
+      wakeProducer?.();
+      wakeProducer = undefined;
+    },
+    async *[Symbol.asyncIterator]() {
+      try {
+        for (;;) {
+          if (queue.length) {
+            const chunk = queue;
+            queue = [];
+            wakeProducer?.();
+            wakeProducer = undefined;
+            yield chunk;
+          } else if (finished) {
+            if (failure) throw failure.error;
+            return;
+          } else {
+            await new Promise<void>((r) => { wakeConsumer = r; });
+          }
+        }
+      } finally {
+        this.stop();
+      }
+    },
+  };
+}
