@@ -27,7 +27,9 @@ export function createLogger(o: LoggerOptions): Logger {
   if (o.pretty && !o.destination) {
     return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true } } });
   }
-  return o.destination ? pino(base, o.destination as never) : pino(base);
+  if (o.destination) return pino(base, o.destination as never);
+  // Asynchronous stdout: a request never waits on the log write (pino flushes it on exit).
+  return pino(base, pino.destination({ dest: 1, sync: false }));
 }
 
 /** Strips the query string of a URL for logging (presigned URLs and signed links carry secrets there). */
