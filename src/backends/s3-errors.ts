@@ -79,6 +79,17 @@ export function toVfsError(err: unknown, what: string): VfsError {
   return new VfsError(code, `S3 ${what} failed: ${detail}`, { cause: err });
 }
 
+/**
+ * Converts a raw HTTP error answer of S3 (a request made without the SDK, e.g. a presigned GET)
+ * into a VfsError: the S3 error `<Code>` from the body when there is one, else the status
+ * (404 ENOENT, 403 EACCES, 416 ERANGE, 5xx EIO, ...). `what` names the operation and key.
+ * @throws never; returns the error to throw.
+ */
+export function httpStatusError(status: number, s3Code: string | undefined, what: string): VfsError {
+  const code: VfsErrorCode = (s3Code ? BY_NAME[s3Code] : undefined) ?? BY_STATUS[status] ?? 'EIO';
+  return new VfsError(code, `S3 ${what} failed: ${s3Code ?? 'error'} (HTTP ${status})`);
+}
+
 /** Counts S3 calls into `metrics.s3Calls{operation,result}`; result is `ok` or the error name. */
 export type S3CallCounter = (operation: string, result: string) => void;
 

@@ -6,7 +6,7 @@
 import { Readable } from 'node:stream';
 import {
   CopyObjectCommand, CreateMultipartUploadCommand, AbortMultipartUploadCommand, DeleteObjectCommand, DeleteObjectsCommand,
-  GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type ObjectCannedACL, type S3Client,
+  HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type ObjectCannedACL, type S3Client,
 } from '@aws-sdk/client-s3';
 import type { S3Config } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
@@ -14,6 +14,7 @@ import type { Metrics } from '../metrics.ts';
 import { VfsError, isVfsError } from '../vfs/errors.ts';
 import type { Backend, Entry, ListOptions, PresignOptions, ReadOptions, WriteOptions } from '../vfs/types.ts';
 import { s3Call, s3CallCounter, s3ErrorName } from './s3-errors.ts';
+import { createObjectGetter } from './s3-get.ts';
 import { createPresigner, type Presigner } from './s3-presign.ts';
 import { DEFAULT_LIMITS, copySource, forEachLimited, multipartCopy, uploadObject, type S3Limits, type UploadTarget } from './s3-upload.ts';
 
@@ -58,6 +59,7 @@ export function createS3Backend(o: S3BackendOptions): Backend {
   const count = s3CallCounter(o.metrics);
   const limits: S3Limits = { ...DEFAULT_LIMITS, ...o.limits };
   const presigner = o.presigner ?? createPresigner({ bucket, s3: o.s3 });
+  const getter = createObjectGetter({ presigner, count, idleTimeoutMs: o.s3.requestTimeoutSeconds * 1000 });
   const keyOf = (path: string) => prefix + path;
   const q = (path: string) => JSON.stringify('/' + path);
   let aclDecision: Promise<ObjectCannedACL | undefined> | undefined;
@@ -220,20 +222,16 @@ export function createS3Backend(o: S3BackendOptions): Backend {
     },
 
     async read(path: string, ro?: ReadOptions): Promise<Readable> {
+      if (path === '') throw new VfsError('EISDIR', 'the root is a folder');
       const r = ro?.range;
-      const Range = r ? `bytes=${r.start}-${r.end ?? ''}` : undefined;
       try {
-        const res = await s3Call(count, 'GetObject', q(path), () =>
-          client.send(new GetObjectCommand({ Bucket: bucket, Key: keyOf(path), Range }), { abortSignal: ro?.signal }));
-        const body = res.Body as Readable;
-        ro?.signal?.addEventListener('abort', () => body.destroy(new VfsError('EIO', 'read aborted')), { once: true });
+        const { body, contentLength } = await getter.get(keyOf(path), r, ro?.signal, q(path));
         // Some S3 look-alikes (s3rver) answer `bytes=0-0` with the whole object: never pass on more than asked.
         const wanted = r?.end !== undefined ? r.end - r.start + 1 : undefined;
-        if (wanted !== undefined && (res.ContentLength ?? 0) > wanted) return Readable.from(limitBytes(wanted)(body));
+        if (wanted !== undefined && (contentLength ?? 0) > wanted) return Readable.from(limitBytes(wanted)(body));
         return body;
       } catch (err) {
-        if (isVfsError(err, 'ENOENT') && path !== '' && (await isDir(path))) throw new VfsError('EISDIR', `${q(path)} is a folder`);
-        if (path === '') throw new VfsError('EISDIR', 'the root is a folder');
+        if (isVfsError(err, 'ENOENT') && (await isDir(path))) throw new VfsError('EISDIR', `${q(path)} is a folder`);
         throw err;
       }
     },
