@@ -3,7 +3,7 @@
  * object, a failed single PUT stores nothing, and a failed multipart upload is aborted
  * (and verified gone with ListMultipartUploads).
  */
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, HeadObjectCommand, ListMultipartUploadsCommand,
@@ -113,52 +113,36 @@ async function checkPrecondition(t: UploadTarget, key: string, o: WriteOptions, 
   if (o.ifMatch && etag !== o.ifMatch.replace(/^"|"$/g, '')) throw new VfsError('EPRECOND', `${what} has changed`);
 }
 
-interface MeteredBody extends Transform { failure?: VfsError }
+interface MeteredBody extends PassThrough { failure?: VfsError }
 
-/** Bodies reach S3 in buffers of at least this size (client sockets deliver 16–64 KiB chunks). */
-export const COALESCE_BYTES = 1024 * 1024;
-
-/**
- * Coalesces the body into {@link COALESCE_BYTES} buffers, counts bytes, feeds onChunk (with the
- * big buffers), enforces the declared size, and aborts the request on body failure.
- */
+/** Counts bytes, feeds onChunk, enforces the declared size, and aborts the request on body failure. */
 function meterBody(body: Readable, o: WriteOptions, ac: AbortController): MeteredBody {
   let seen = 0;
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  const take = (): Buffer => {
-    const buf = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
-    pending = [];
-    pendingBytes = 0;
-    o.onChunk?.(buf);
-    return buf;
-  };
-  const out: MeteredBody = new Transform({
-    writableHighWaterMark: COALESCE_BYTES,
-    readableHighWaterMark: 2 * COALESCE_BYTES,
+  const check = new Transform({
     transform(chunk: Buffer, _enc, cb: TransformCallback) {
       seen += chunk.length;
       if (o.size !== undefined && seen > o.size) return cb(new VfsError('EINVAL', 'the body is longer than its declared size'));
-      pending.push(chunk);
-      pendingBytes += chunk.length;
-      if (pendingBytes < COALESCE_BYTES) return cb();
-      cb(null, take());
+      o.onChunk?.(chunk);
+      cb(null, chunk);
     },
     flush(cb: TransformCallback) {
       if (o.size !== undefined && seen !== o.size) return cb(new VfsError('EINVAL', 'the body ended before its declared size'));
-      cb(null, pendingBytes > 0 ? take() : undefined);
+      cb();
     },
   });
+  const out: MeteredBody = new PassThrough({ highWaterMark: 1024 * 1024 });
   const fail = (err: unknown) => {
     if (out.failure) return;
     out.failure = err instanceof VfsError ? err : new VfsError('EIO', 'the upload body failed', { cause: err });
     ac.abort(out.failure);
-    body.unpipe(out);
+    body.unpipe(check);
+    check.destroy();
     out.destroy(out.failure);
   };
   body.on('error', fail);
+  check.on('error', fail);
   out.on('error', fail);
-  body.pipe(out);
+  body.pipe(check).pipe(out);
   return out;
 }
 
