@@ -117,3 +117,31 @@ export function detachableBody(req: IncomingMessage): PassThrough {
   req.pipe(body);
   return body;
 }
+
+/**
+ * Before answering an early error to a client that is still sending its body: discard the rest
+ * of the body first (bounded by {@link DRAIN_MAX_BYTES} / {@link DRAIN_MAX_MS}). Answering while
+ * data still arrives lets Node close a `Connection: close` socket with unread data, and the
+ * kernel's reset then destroys the status before the client reads it (lingering close).
+ * @returns true if the whole body was consumed. @throws never
+ */
+export function discardBodyFirst(req: IncomingMessage): Promise<boolean> {
+  const socket = req.socket;
+  if (req.complete) return Promise.resolve(true);
+  if (req.destroyed || !socket || socket.destroyed || bodyHeldBack(req)) return Promise.resolve(false);
+  if (Number(req.headers['content-length'] ?? 0) > DRAIN_MAX_BYTES) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const b0 = socket.bytesRead;
+    const done = (ok: boolean) => { clearInterval(timer); req.off('end', onEnd); req.off('close', onClose); resolve(ok); };
+    const onEnd = () => done(true);
+    const onClose = () => done(req.complete);
+    const timer = setInterval(() => {
+      if (socket.bytesRead - b0 > DRAIN_MAX_BYTES) done(false);
+    }, 50);
+    setTimeout(() => done(req.complete), DRAIN_MAX_MS).unref();
+    req.on('end', onEnd);
+    req.on('close', onClose);
+    req.on('error', () => undefined);
+    req.resume();
+  });
+}

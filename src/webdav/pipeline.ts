@@ -14,7 +14,7 @@ import type { MetaCache } from './meta-cache.ts';
 import type { Authenticator } from './authenticate.ts';
 import { clientIp } from './authenticate.ts';
 import { parseXml } from './xml/parse.ts';
-import { bodyHeldBack, drainUnreadBody, readCappedBody } from './body.ts';
+import { bodyHeldBack, discardBodyFirst, drainUnreadBody, readCappedBody } from './body.ts';
 import { publicPrefix, requestPath, resolveDestination, resolvePath } from './target.ts';
 import { userCan } from './access.ts';
 import { METHODS } from './dispatch.ts';
@@ -102,6 +102,8 @@ export async function serveRequest(d: SharedDeps, req: IncomingMessage, res: Ser
       sendStatus(res, 500);
     }
   } catch (e) {
+    // A body too large is refused at once (the client is told to stop); others finish sending first.
+    if (!res.headersSent && (statusOf(e) === 413 || !(await discardBodyFirst(req)))) res.setHeader('Connection', 'close');
     fail(d, ctx, e);
   }
   // A body nobody read (early error, a DELETE with a body): discard a bounded amount, then cut.
