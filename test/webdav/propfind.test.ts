@@ -135,6 +135,31 @@ for (const c of ['files', 's3']) {
   });
 }
 
+test('s3: a cold Depth 1 listing reads sidecars only for children with visible properties (S3 calls do not grow with the entries)', { skip }, async () => {
+  const base = '/s3/calls';
+  await dav(d, 'MKCOL', base);
+  // Uploads through the daemon: every file gets a hash-only sidecar, which PROPFIND does not need.
+  for (let i = 0; i < 40; i += 10) {
+    await Promise.all(Array.from({ length: 10 }, (_, j) => dav(d, 'PUT', `${base}/f${i + j}.txt`, { body: `file ${i + j}` })));
+  }
+  const set = '<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:" xmlns:X="urn:x"><D:set><D:prop><X:color>teal</X:color></D:prop></D:set></D:propertyupdate>';
+  assert.equal((await dav(d, 'PROPPATCH', `${base}/f7.txt`, { body: set })).status, 207);
+  const calls = async () => {
+    const m = await d.metrics.s3Calls.get();
+    const by = (op: string) => m.values.filter((v) => v.labels.operation === op).reduce((a, v) => a + v.value, 0);
+    return { get: by('GetObject'), head: by('HeadObject'), all: m.values.reduce((a, v) => a + v.value, 0) };
+  };
+  await new Promise((r) => setTimeout(r, (d.config.cache.ttlSeconds + 0.2) * 1000)); // caches expired: a cold listing
+  const before = await calls();
+  const r = await dav(d, 'PROPFIND', `${base}/`, { headers: { Depth: '1' } });
+  const after = await calls();
+  assert.equal(hrefs(r.body).length, 41);
+  assert.match(r.body, /:color xmlns:[a-z0-9]+="urn:x">teal</);
+  assert.ok(after.get - before.get <= 2, `GetObject calls: ${after.get - before.get} (the folder's own sidecar and the one marked child)`);
+  assert.ok(after.head - before.head <= 2, `HeadObject calls: ${after.head - before.head}`);
+  assert.ok(after.all - before.all <= 12, `S3 calls in all: ${after.all - before.all}`);
+});
+
 test('files: quota properties are reported on a local folder', async () => {
   const r = await dav(d, 'PROPFIND', '/files/', { headers: { Depth: '0' }, body: named('<D:quota-available-bytes/><D:quota-used-bytes/>') });
   assert.match(r.body, /<D:quota-available-bytes>\d+<\/D:quota-available-bytes>/);
