@@ -168,7 +168,8 @@ async function multipartUpload(
 
 /** How long a failed write waits for its clean-up before answering; the clean-up goes on after. */
 const CLEANUP_WAIT_MS = 2000;
-const CLEANUP_ATTEMPTS = 12;
+/** Attempts of the background clean-up, every 2 s at most after a short backoff (~5 min in all). */
+const CLEANUP_ATTEMPTS = 150;
 
 /**
  * Makes sure no multipart upload `uploadId` remains for `key` (lib-storage normally aborts it,
@@ -192,7 +193,7 @@ async function abortIfStillThere(t: UploadTarget, key: string, uploadId: string,
   const cleanup = (async () => {
     for (let i = 0; i < CLEANUP_ATTEMPTS; i++) {
       if (await attempt()) return;
-      await sleep(Math.min(1000 * 2 ** i, 30_000), undefined, { ref: false });
+      await sleep(Math.min(500 * 2 ** i, 2000), undefined, { ref: false });
     }
     t.log.warn({ path: what }, 'could not abort a failed multipart upload; the start-up sweep will remove it');
   })();
