@@ -74,7 +74,10 @@ export function createDlFastPath(getState: StateProvider, parts: ServerParts): F
       const request = { path, expires: query?.get('expires') ?? undefined, sig: query?.get('sig') ?? undefined, creds: { ip, authorization, dlid } };
       redirect(request, method, mount, state, parts, a)
         .then(([reply, outcome]) => finish(res, reply, outcome, method, ip, a, parts))
-        .catch(() => res.destroy());
+        .catch((err: unknown) => {
+          parts.log.error({ err: err instanceof Error ? err.message : String(err), path: a.category }, 'download fast path failed');
+          if (!res.headersSent) res.destroy();
+        });
       return true;
     } catch {
       return false; // the Koa route answers (400 for a bad path) and logs it
