@@ -213,7 +213,7 @@ export function createLocalBackend(root: string, o: LocalBackendOptions = {}): B
       const tmp = join(dirAbs, tempName());
       let created = true; // the sink creates it; removal below tolerates its absence
       try {
-        const sink = createWriteStream(tmp, { flags: 'wx' });
+        const sink = createWriteStream(tmp, { flags: 'wx', highWaterMark: 1024 * 1024 });
         const onChunk = wo.onChunk;
         if (onChunk) {
           const tap = async function* (src: AsyncIterable<Buffer>) {
