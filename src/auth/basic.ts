@@ -1,6 +1,8 @@
 /**
  * HTTP Basic credentials: parsing (passwords may contain ":") and verification with a short-lived
- * success cache keyed by a keyed hash of the credentials, so the slow scrypt runs once per window.
+ * success cache keyed by a keyed hash of the credentials, so the slow scrypt runs once per window,
+ * and in front of it a small cache of recently verified header texts, so a client repeating its
+ * header costs one map lookup.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
@@ -27,9 +29,42 @@ export function parseBasic(header: string | undefined): BasicCredentials | null 
 export class BasicVerifier {
   readonly #key = randomBytes(32);
   readonly #ok: LRUCache<string, true>;
+  /** Recently verified header text → who it verified as, under which hash, until when (insertion order = age). */
+  readonly #headers = new Map<string, { user: string; hash: string; until: number }>();
+  readonly #maxHeaders: number;
+  readonly #ttlMs: number;
   constructor(opts: { ttlMs?: number; max?: number } = {}) {
-    this.#ok = new LRUCache({ max: opts.max ?? 10000, ttl: opts.ttlMs ?? 60_000 });
+    this.#ttlMs = opts.ttlMs ?? 60_000;
+    this.#maxHeaders = Math.min(opts.max ?? 10000, 1000);
+    this.#ok = new LRUCache({ max: opts.max ?? 10000, ttl: this.#ttlMs });
   }
+  /**
+   * Verifies a whole `Authorization: Basic …` header. A header that verified recently is
+   * recognised by its exact text (no decoding, no hashing) as long as the user still has the same
+   * password hash; anything else (including every failure) takes the full {@link verify} path, so
+   * failures keep their cost and timing.
+   * @returns the user name, or null (malformed header, unknown user, wrong password). @throws never
+   */
+  async verifyHeader(header: string, users: Readonly<Record<string, UserConfig>>): Promise<string | null> {
+    const seen = this.#headers.get(header);
+    if (seen && seen.until > Date.now() && users[seen.user]?.password === seen.hash) return seen.user;
+    const creds = parseBasic(header);
+    if (!creds) return null;
+    const name = await this.verify(creds, users);
+    if (name !== null) {
+      if (seen) this.#headers.delete(header);
+      else if (this.#headers.size >= this.#maxHeaders) this.#headers.delete(this.#headers.keys().next().value!);
+      this.#headers.set(header, { user: name, hash: users[name]!.password, until: Date.now() + this.#ttlMs });
+    }
+    return name;
+  }
+
+  /** Forgets every remembered success (users reloaded). @throws never */
+  clear(): void {
+    this.#headers.clear();
+    this.#ok.clear();
+  }
+
   /** @returns the user name if the credentials match a configured user. @throws never */
   async verify(creds: BasicCredentials, users: Readonly<Record<string, UserConfig>>): Promise<string | null> {
     const u = users[creds.user];

@@ -60,9 +60,8 @@ export class Authenticator {
     let name: string | null = null;
     let claimed = '';
     if (/^Basic\s/i.test(header)) {
-      const creds = parseBasic(header);
-      claimed = creds?.user ?? '';
-      if (creds) name = await this.basic.verify(creds, users);
+      name = await this.basic.verifyHeader(header, users);
+      if (!name) claimed = parseBasic(header)?.user ?? '';
     } else if (/^Digest\s/i.test(header)) {
       const creds = parseDigest(header);
       claimed = creds?.username ?? '';

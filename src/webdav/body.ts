@@ -31,19 +31,48 @@ export async function readCappedBody(req: IncomingMessage, max: number, res?: Se
   if (n !== null && n > max) throw new DavHttpError(413, 'request body too large', { headers: { Connection: 'close' } });
   if (n === 0 || (n === null && req.headers['transfer-encoding'] === undefined)) return Buffer.alloc(0);
   if (res) continueIfExpected(req, res);
-  const chunks: Buffer[] = [];
-  let total = 0;
-  try {
-    for await (const c of req as AsyncIterable<Buffer>) {
+  return collectBody(req, max);
+}
+
+/** Gathers the body with 'data'/'end' events (cheaper than the async iterator for tiny bodies). */
+function collectBody(req: IncomingMessage, max: number): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const cleanup = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+    };
+    const onData = (c: Buffer) => {
       total += c.length;
-      if (total > max) throw new DavHttpError(413, 'request body too large', { headers: { Connection: 'close' } });
+      if (total > max) {
+        cleanup();
+        req.destroy(); // as the async iterator did: the rest of an oversized body is not read
+        reject(new DavHttpError(413, 'request body too large', { headers: { Connection: 'close' } }));
+        return;
+      }
       chunks.push(c);
-    }
-  } catch (e) {
-    if (e instanceof DavHttpError) throw e;
-    throw new DavHttpError(400, 'request body aborted', { cause: e });
-  }
-  return Buffer.concat(chunks, total);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total));
+    };
+    const onError = (e: Error) => {
+      cleanup();
+      reject(new DavHttpError(400, 'request body aborted', { cause: e }));
+    };
+    const onClose = () => {
+      if (req.complete) return;
+      cleanup();
+      reject(new DavHttpError(400, 'request body aborted'));
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
 }
 
 /** Most bytes of an unread body discarded after an early answer, before the connection is cut. */

@@ -42,12 +42,17 @@ export async function serveRequest(d: SharedDeps, req: IncomingMessage, res: Ser
   const rawPath = req.url === '*' && method === 'OPTIONS' ? '/' : requestPath(req.url);
   const logPath = rawPath.split('?')[0]!.slice(0, 1024);
   const state = d.getState();
-  const ac = new AbortController();
-  res.on('close', () => { if (!res.writableFinished) ac.abort(); });
+  // Created only when a handler asks for it (most requests never do); `gone` covers a close before that.
+  let ac: AbortController | undefined;
+  let gone = false;
   let userName = '';
   const ip = clientIp(req, state.config.webdav.trustProxy);
 
   res.on('close', () => {
+    if (!res.writableFinished) {
+      gone = true;
+      ac?.abort();
+    }
     try {
       record();
     } catch (e) {
@@ -59,16 +64,23 @@ export async function serveRequest(d: SharedDeps, req: IncomingMessage, res: Ser
     const bytesIn = Math.max(0, socket.bytesRead - read0);
     const bytesOut = Math.max(0, socket.bytesWritten - written0);
     const status = res.writableFinished ? res.statusCode : 499;
-    d.metrics.davRequests.inc({ method: METHODS.has(method) ? method : 'OTHER', status: String(status) });
-    d.metrics.bytesIn.inc({ listener: 'webdav' }, bytesIn);
-    d.metrics.bytesOut.inc({ listener: 'webdav' }, bytesOut);
-    d.log.info({ method: method.slice(0, 32), path: logPath, status, bytesIn, bytesOut, ms: Math.round(ms * 10) / 10, user: userName || undefined, ip }, 'webdav request');
+    countRequest(d.metrics, METHODS.has(method) ? method : 'OTHER', status, bytesIn, bytesOut);
+    if (d.log.isLevelEnabled('info')) {
+      d.log.info({ method: method.slice(0, 32), path: logPath, status, bytesIn, bytesOut, ms: Math.round(ms * 10) / 10, user: userName || undefined, ip }, 'webdav request');
+    }
   };
 
   const ctx: CoreContext = {
     req, res, state, user: null, target: ROOT, submittedTokens: [],
     locks: d.locks, bus: d.bus, log: d.log, lookup: d.lookup, metaCache: d.metaCache, metrics: d.metrics,
-    prefix: publicPrefix(state.config), signal: ac.signal,
+    prefix: publicPrefix(state.config),
+    get signal() {
+      if (!ac) {
+        ac = new AbortController();
+        if (gone) ac.abort();
+      }
+      return ac.signal;
+    },
     can: (slug, action) => userCan(state.config, ctx.user, slug, action),
     resolveDestination: (value) => resolveDestination(req, state, value),
     readXml: async () => {
@@ -108,6 +120,15 @@ export async function serveRequest(d: SharedDeps, req: IncomingMessage, res: Ser
   }
   // A body nobody read (early error, a DELETE with a body): discard a bounded amount, then cut.
   drainUnreadBody(req);
+}
+
+const WEBDAV = { listener: 'webdav' } as const;
+
+/** Counts one finished request and its bytes. @throws never in practice */
+function countRequest(m: Metrics, method: string, status: number, bytesIn: number, bytesOut: number): void {
+  m.davRequests.inc({ method, status: String(status) });
+  m.bytesIn.inc(WEBDAV, bytesIn);
+  m.bytesOut.inc(WEBDAV, bytesOut);
 }
 
 /** Answers an error once; after headers went out, cuts the connection instead. */

@@ -13,7 +13,23 @@ import type { DavTarget } from './context.ts';
 /** Path prefix of `webdav.publicUrl` without a trailing slash ("" when none). @throws never */
 export function publicPrefix(config: Config): string {
   if (!config.webdav.publicUrl) return '';
-  return new URL(config.webdav.publicUrl).pathname.replace(/\/+$/, '');
+  let p = prefixes.get(config);
+  if (p === undefined) prefixes.set(config, (p = new URL(config.webdav.publicUrl).pathname.replace(/\/+$/, '')));
+  return p;
+}
+
+const prefixes = new WeakMap<Config, string>();
+
+/** Most hrefs and resolved request paths remembered (clients repeat the same few URLs). */
+const REMEMBERED = 512;
+/** Longest raw path remembered. */
+const REMEMBER_MAX_CHARS = 1024;
+
+/** Adds to a bounded insertion-ordered map, dropping the oldest entry when full. @throws never */
+function remember<V>(map: Map<string, V>, key: string, value: V): void {
+  if (key.length > REMEMBER_MAX_CHARS) return;
+  if (map.size >= REMEMBERED) map.delete(map.keys().next().value!);
+  map.set(key, value);
 }
 
 /**
@@ -22,9 +38,17 @@ export function publicPrefix(config: Config): string {
  */
 export function hrefOf(prefix: string, slug: string | undefined, path: string, isDir: boolean): string {
   if (slug === undefined) return `${prefix}/`;
-  const tail = path === '' ? '' : '/' + encodeUrlPath(path);
-  return `${prefix}/${encodeUrlPath(slug)}${tail}${isDir || path === '' ? '/' : ''}`;
+  const key = `${isDir || path === '' ? '/' : ''}\0${prefix}\0${slug}\0${path}`;
+  let href = hrefs.get(key);
+  if (href === undefined) {
+    const tail = path === '' ? '' : '/' + encodeUrlPath(path);
+    href = `${prefix}/${encodeUrlPath(slug)}${tail}${isDir || path === '' ? '/' : ''}`;
+    remember(hrefs, key, href);
+  }
+  return href;
 }
+
+const hrefs = new Map<string, string>();
 
 /** Strips the public prefix (if the proxy kept it) and the query. @throws never */
 function stripPrefix(rawPath: string, prefix: string): string {
@@ -37,6 +61,20 @@ function stripPrefix(rawPath: string, prefix: string): string {
  * @throws VfsError EINVAL (bad escapes, traversal, %2F, NUL, backslash), ENOENT (unknown category)
  */
 export function resolvePath(state: RuntimeState, rawPath: string): DavTarget {
+  let known = resolved.get(state);
+  const hit = known?.get(rawPath);
+  if (hit) return hit;
+  const t = Object.freeze(resolveFresh(state, rawPath));
+  if (!known) resolved.set(state, (known = new Map()));
+  remember(known, rawPath, t);
+  return t;
+}
+
+/** Successful resolutions per runtime state (a reload brings a new state and so a fresh map). */
+const resolved = new WeakMap<RuntimeState, Map<string, DavTarget>>();
+
+/** {@link resolvePath} without the memory. @throws as resolvePath */
+function resolveFresh(state: RuntimeState, rawPath: string): DavTarget {
   const prefix = publicPrefix(state.config);
   const q = rawPath.indexOf('?');
   const clean = q >= 0 ? rawPath.slice(0, q) : rawPath;

@@ -12,13 +12,14 @@ import type { CoreContext, CoreHandler } from '../core-context.ts';
 import { DAV_NS } from '../xml/parse.ts';
 import { MULTISTATUS_OPEN, MULTISTATUS_CLOSE } from '../xml/multistatus.ts';
 import { escapeXml } from '../xml/write.ts';
-import { parsePropfind, propfindDepth, type PropfindRequest } from '../propfind/request.ts';
+import { propfindDepth, type PropfindRequest } from '../propfind/request.ts';
+import { propfindFromBody } from '../propfind/request-cache.ts';
 import { LIVE_DAV } from '../propfind/live.ts';
-import { compileRenderer } from '../propfind/render.ts';
 import { readAhead } from '../propfind/read-ahead.ts';
 import { readableCategories } from '../access.ts';
 import { hrefOf } from '../target.ts';
 import { writeChunk } from '../stream-write.ts';
+import { readCappedBody } from '../body.ts';
 import type { DavLock } from '../context.ts';
 
 /** Entries rendered and written per chunk. */
@@ -91,7 +92,8 @@ function startListing(ctx: CoreContext, mount: Mount, path: string, withMeta: bo
 /** @throws DavHttpError 400/403, VfsError ENOENT (404) and storage errors before the 207 started */
 export const handlePropfind: CoreHandler = async (ctx) => {
   const depth = propfindDepth(ctx.req);
-  const request = parsePropfind(await ctx.readXml());
+  const body = await readCappedBody(ctx.req, ctx.state.config.webdav.maxXmlBodyBytes, ctx.res);
+  const { request, render } = propfindFromBody(body.length ? body.toString('utf8') : '');
   const { mount } = ctx.target;
   const prefix = ctx.prefix;
   const slug = mount?.category.slug;
@@ -123,7 +125,6 @@ export const handlePropfind: CoreHandler = async (ctx) => {
   if (!started && mount && listing) started = startListing(ctx, mount, self.path, withMeta);
   const quota = mount && needsQuota(request) && mount.backend.quota ? await mount.backend.quota().catch(() => undefined) : undefined;
 
-  const render = compileRenderer(request);
   /** `href` percent-encoded and XML-escaped. */
   const resource = (it: Item, meta: FileMeta | undefined, locks: DavLock[], href: string): string =>
     render(href, { entry: it.entry, name: it.name, meta, locks, lockHref, quota: it.entry.kind === 'dir' ? quota : undefined });
@@ -146,6 +147,13 @@ export const handlePropfind: CoreHandler = async (ctx) => {
   }
   ctx.res.statusCode = 207;
   ctx.res.setHeader('Content-Type', 'application/xml; charset="utf-8"');
+  if (!listing) {
+    // One resource: the whole body with its length, so headers and body leave in one write.
+    const whole = MULTISTATUS_OPEN + first + MULTISTATUS_CLOSE;
+    ctx.res.setHeader('Content-Length', Buffer.byteLength(whole));
+    ctx.res.end(whole);
+    return;
+  }
   await writeChunk(ctx, MULTISTATUS_OPEN + first);
   if (listing && !mount) {
     const parts: string[] = [];
