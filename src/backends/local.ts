@@ -14,6 +14,7 @@ import { VfsError } from '../vfs/errors.ts';
 import { isWithin, joinPath, parentPath } from '../vfs/path.ts';
 import type { Backend, Entry, ListOptions, ReadOptions, WriteOptions } from '../vfs/types.ts';
 import { hasFsCode, toVfsError } from './local-errors.ts';
+import { createStreamingFlusher } from './local-flush.ts';
 
 /** Names of our in-progress upload files; never listed, swept at start-up. */
 export const TEMP_FILE_RE = /^\.rdav-[0-9a-f]{16}\.tmp$/;
@@ -211,28 +212,25 @@ export function createLocalBackend(root: string, o: LocalBackendOptions = {}): B
       };
       await checkTarget();
       const tmp = join(dirAbs, tempName());
+      const flusher = createStreamingFlusher(tmp);
       let created = true; // the sink creates it; removal below tolerates its absence
       try {
         const sink = createWriteStream(tmp, { flags: 'wx', highWaterMark: 1024 * 1024 });
         const onChunk = wo.onChunk;
-        if (onChunk) {
-          const tap = async function* (src: AsyncIterable<Buffer>) {
-            for await (const chunk of src) {
-              onChunk(chunk);
-              yield chunk;
-            }
-          };
-          await pipeline(body, tap, sink, { signal: wo.signal });
-        } else {
-          await pipeline(body, sink, { signal: wo.signal });
-        }
-        // fsync is per inode: a fresh descriptor flushes what the stream wrote.
-        const fh = await fs.open(tmp, fsc.O_RDONLY);
+        const tap = async function* (src: AsyncIterable<Buffer>) {
+          for await (const chunk of src) {
+            onChunk?.(chunk);
+            flusher.wrote(chunk.length);
+            yield chunk;
+          }
+        };
         try {
-          await fh.sync();
-        } finally {
-          await fh.close().catch(() => undefined);
+          await pipeline(body, tap, sink, { signal: wo.signal });
+        } catch (e) {
+          await flusher.abandon();
+          throw e;
         }
+        await flusher.finish();
         await checkTarget(); // the window between this check and the rename is tiny
         if (wo.ifNoneMatch) {
           await fs.link(tmp, abs).catch((e) => {

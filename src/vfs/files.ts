@@ -8,6 +8,7 @@ import type { Logger } from '../log.ts';
 import { VfsError, isVfsError } from './errors.ts';
 import type { FileMeta, Mount } from './mount.ts';
 import type { Entry, WriteOptions } from './types.ts';
+import { createStreamHasher } from './sha256-offload.ts';
 
 /** Options of {@link writeWithMeta}. */
 export interface WriteWithMetaOptions extends WriteOptions {
@@ -28,17 +29,28 @@ export async function writeWithMeta(mount: Mount, path: string, body: Readable, 
   const { keepProps = true, log, onChunk, ...writeOpts } = opts;
   let props: FileMeta['props'];
   if (keepProps) props = await previousProps(mount, path).catch(() => undefined);
-  const hash = createHash('sha256');
-  const entry = await mount.backend.write(path, body, {
-    ...writeOpts,
-    onChunk: (chunk) => {
-      hash.update(chunk);
-      onChunk?.(chunk);
-    },
-  });
-  const sha256 = hash.digest('hex');
+  const hasher = createStreamHasher();
+  let entry: Entry;
   try {
-    await mount.meta.put(path, entry, props ? { sha256, props } : { sha256 });
+    entry = await mount.backend.write(path, body, {
+      ...writeOpts,
+      onChunk: (chunk) => {
+        hasher.update(chunk);
+        onChunk?.(chunk);
+      },
+    });
+  } catch (err) {
+    hasher.discard();
+    throw err;
+  }
+  let sha256: string | undefined;
+  try {
+    sha256 = await hasher.digest();
+  } catch (err) {
+    log?.warn({ category: mount.category.slug, path, err }, 'could not hash the upload; the background hasher will');
+  }
+  try {
+    await mount.meta.put(path, entry, { ...(sha256 ? { sha256 } : {}), ...(props ? { props } : {}) });
   } catch (err) {
     log?.warn({ category: mount.category.slug, path, err }, 'could not record the SHA-256 sidecar');
   }
