@@ -15,6 +15,7 @@ import { VfsError, isVfsError } from '../vfs/errors.ts';
 import type { Backend, Entry, ListOptions, PresignOptions, ReadOptions, WriteOptions } from '../vfs/types.ts';
 import { s3Call, s3CallCounter, s3ErrorName } from './s3-errors.ts';
 import { createObjectGetter } from './s3-get.ts';
+import { RawObjectBody } from './s3-raw-get.ts';
 import { createPresigner, type Presigner } from './s3-presign.ts';
 import { DEFAULT_LIMITS, copySource, forEachLimited, multipartCopy, uploadObject, type S3Limits, type UploadTarget } from './s3-upload.ts';
 
@@ -228,7 +229,10 @@ export function createS3Backend(o: S3BackendOptions): Backend {
         const { body, contentLength } = await getter.get(keyOf(path), r, ro?.signal, q(path));
         // Some S3 look-alikes (s3rver) answer `bytes=0-0` with the whole object: never pass on more than asked.
         const wanted = r?.end !== undefined ? r.end - r.start + 1 : undefined;
-        if (wanted !== undefined && (contentLength ?? 0) > wanted) return Readable.from(limitBytes(wanted)(body));
+        if (wanted !== undefined && (contentLength ?? 0) > wanted) {
+          if (body instanceof RawObjectBody) { body.limit(wanted); return body; }
+          return Readable.from(limitBytes(wanted)(body));
+        }
         return body;
       } catch (err) {
         if (isVfsError(err, 'ENOENT') && (await isDir(path))) throw new VfsError('EISDIR', `${q(path)} is a folder`);

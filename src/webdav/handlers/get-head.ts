@@ -2,7 +2,11 @@
  * GET and HEAD: files with real backend ranges (206/416), ETag, Last-Modified, If-Range;
  * collections as a small HTML listing. Conditional headers were evaluated by the pre-filter.
  */
+import type { ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
+import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { TLSSocket } from 'node:tls';
 import type { Entry } from '../../vfs/types.ts';
 import { baseName, joinPath } from '../../vfs/path.ts';
 import type { CoreContext, CoreHandler } from '../core-context.ts';
@@ -23,6 +27,29 @@ function ifRangeHolds(value: string | undefined, entry: Entry): boolean {
   if (v.startsWith('"') || v.startsWith('W/')) return !v.startsWith('W/') && v === etagOf(entry);
   const t = Date.parse(v);
   return !Number.isNaN(t) && Math.floor(entry.mtime.getTime() / 1000) === Math.floor(t / 1000);
+}
+
+/** A body that can write itself straight into a socket (the S3 raw reader), skipping the response stream. */
+interface SocketSender { sendTo(out: Writable): Promise<void> }
+
+const canSendTo = (body: Readable): body is Readable & SocketSender => typeof (body as Partial<SocketSender>).sendTo === 'function';
+
+/**
+ * The plain TCP socket this response is the current answer on, or undefined (a pipelined answer
+ * still queued, TLS, or a closed socket): only then may body bytes bypass the response stream.
+ */
+function directSocket(res: ServerResponse): Socket | undefined {
+  const s = res.socket;
+  return s instanceof Socket && !(s instanceof TLSSocket) && !s.destroyed && s.writable ? s : undefined;
+}
+
+/** Sends the body after the headers: straight from the reader into the socket when both allow it. */
+async function sendBody(res: ServerResponse, body: Readable): Promise<void> {
+  const socket = directSocket(res);
+  if (!socket || !canSendTo(body)) return pipeline(body, res);
+  res.flushHeaders();
+  await body.sendTo(socket);
+  res.end();
 }
 
 function backendKind(ctx: CoreContext): string {
@@ -53,7 +80,7 @@ async function sendFile(ctx: CoreContext, entry: Entry, path: string): Promise<v
   const stop = ctx.metrics.transferSeconds.startTimer({ direction: 'download', backend: kind });
   ctx.metrics.activeTransfers.inc({ direction: 'download' });
   try {
-    await pipeline(body, res);
+    await sendBody(res, body);
   } finally {
     ctx.metrics.activeTransfers.dec({ direction: 'download' });
     stop();
