@@ -1,7 +1,7 @@
 /**
  * Measure: `concurrentUploads` simultaneous chunked uploads of `concurrentMiB` MiB each to the S3
  * category, then each downloaded back over WebDAV and compared by SHA-256; the daemon's peak RSS
- * against the configured upload buffers (uploads × (queueSize + 2) × part size).
+ * against the configured upload buffers (uploads × (queueSize + 1) × part size).
  * Target: all byte-identical, RSS within that bound (plus the idle RSS).
  */
 import { spawn } from 'node:child_process';
@@ -58,12 +58,12 @@ export async function concurrentUploads(ctx: Ctx): Promise<void> {
     }
     const up = rdav.upload ?? { queueSize: 4, minPartSizeMiB: 16 };
     const partMiB = Math.max(up.minPartSizeMiB, Math.ceil(s.concurrentMiB / 10000));
-    const bound = n * (up.queueSize + 2) * partMiB;
+    const bound = n * (up.queueSize + 1) * partMiB;
     r.add({ section: SECTION, subject: 'ReleaseDAV', quantity: `${n} × ${s.concurrentMiB} MiB, aggregate`, value: mbps((n * bytes) / seconds), unit: 'MB/s',
       note: failed.length ? `${failed.length} uploads failed: ${failed.map((f) => f.status).join(',')}` : undefined });
     r.add({ section: SECTION, subject: 'ReleaseDAV', quantity: `${n} × ${s.concurrentMiB} MiB, byte-identical`, value: identical, unit: `of ${n}`, note: mismatches.slice(0, 3).join('; ') || undefined });
     r.add({ section: SECTION, subject: 'ReleaseDAV', quantity: `${n} × ${s.concurrentMiB} MiB, peak RSS`, value: peakMiB, unit: 'MiB',
-      note: `idle ${fmt(startMiB, 0)} MiB; buffer bound ${n} × (queue ${up.queueSize} + 2) × ${partMiB} MiB = ${bound} MiB` });
+      note: `idle ${fmt(startMiB, 0)} MiB; buffer bound ${n} × (queue ${up.queueSize} + 1) × ${partMiB} MiB = ${bound} MiB` });
     r.check({ section: SECTION, target: `${n} concurrent ${s.concurrentMiB} MiB uploads to S3 all byte-identical`, met: identical === n && failed.length === 0, measured: `${identical} of ${n} identical` });
     const limit = bound + (startMiB ?? 0);
     r.check({ section: SECTION, target: 'daemon RSS bounded by the configured upload buffers', met: peakMiB === null ? null : peakMiB <= limit,

@@ -3,18 +3,20 @@
  * object, a failed single PUT stores nothing, and a failed multipart upload is aborted
  * (and verified gone with ListMultipartUploads).
  */
-import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, HeadObjectCommand, ListMultipartUploadsCommand,
   PutObjectCommand, UploadPartCopyCommand, type ObjectCannedACL, type S3Client,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import type { S3Config } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
 import { VfsError } from '../vfs/errors.ts';
 import type { WriteOptions } from '../vfs/types.ts';
 import { s3Call, toVfsError, type S3CallCounter } from './s3-errors.ts';
+import { uploadInParts, type PartedUpload } from './s3-multipart.ts';
+
+type UploadParams = PartedUpload['params'];
 
 const MiB = 1024 * 1024;
 /** S3's limit on parts per multipart upload. */
@@ -79,7 +81,7 @@ export async function uploadObject(t: UploadTarget, key: string, body: Readable,
     // RGW 16 compares If-Match against the unquoted ETag; AWS accepts either form.
     ...(o.ifMatch ? { IfMatch: o.ifMatch.replace(/^"|"$/g, '') } : {}),
   };
-  const params = { Bucket: t.bucket, Key: key, ContentType: o.contentType, ...(acl ? { ACL: acl } : {}), ...conditions };
+  const params: UploadParams = { Bucket: t.bucket, Key: key, ContentType: o.contentType, ...(acl ? { ACL: acl } : {}), ...conditions };
   try {
     if (o.size !== undefined && o.size <= t.limits.singlePutMaxBytes) {
       const res = await s3Call(t.count, 'PutObject', what, () =>
@@ -88,8 +90,7 @@ export async function uploadObject(t: UploadTarget, key: string, body: Readable,
     }
     // RGW ignores If-None-Match on CompleteMultipartUpload (it is still sent): check first.
     if (o.ifNoneMatch || o.ifMatch) await checkPrecondition(t, key, o, what);
-    await multipartUpload(t, key, meter, params, o.size, what);
-    return undefined;
+    return await multipartUpload(t, key, meter, params, o.size, what, ac.signal);
   } catch (err) {
     const failure = meter.failure ?? aclError(err, t.s3) ?? toVfsError(err, `upload ${what}`);
     body.unpipe();
@@ -113,55 +114,81 @@ async function checkPrecondition(t: UploadTarget, key: string, o: WriteOptions, 
   if (o.ifMatch && etag !== o.ifMatch.replace(/^"|"$/g, '')) throw new VfsError('EPRECOND', `${what} has changed`);
 }
 
-interface MeteredBody extends PassThrough { failure?: VfsError }
+interface MeteredBody extends Transform { failure?: VfsError }
 
-/** Counts bytes, feeds onChunk, enforces the declared size, and aborts the request on body failure. */
+/**
+ * Bytes per buffer handed to the S3 request (and to onChunk): client chunks (16-64 KiB) are
+ * gathered into buffers of at least this size, so the request socket gets few large writes and
+ * each stream stage runs once per MiB, not once per socket read. Bounded: at most two such
+ * buffers wait in the stage besides the one being gathered.
+ */
+export const COALESCE_BYTES = 1024 * 1024;
+
+/**
+ * One stage between the client body and the S3 request: counts bytes, enforces the declared
+ * size, gathers {@link COALESCE_BYTES} buffers, feeds them to onChunk, and aborts the request on
+ * body failure.
+ */
 function meterBody(body: Readable, o: WriteOptions, ac: AbortController): MeteredBody {
   let seen = 0;
-  const check = new Transform({
+  let parts: Buffer[] = [];
+  let gathered = 0;
+  const take = (): Buffer => {
+    const b = parts.length === 1 ? parts[0]! : Buffer.concat(parts, gathered);
+    parts = [];
+    gathered = 0;
+    o.onChunk?.(b);
+    return b;
+  };
+  const out: MeteredBody = new Transform({
+    writableHighWaterMark: COALESCE_BYTES,
+    readableHighWaterMark: 2 * COALESCE_BYTES,
     transform(chunk: Buffer, _enc, cb: TransformCallback) {
       seen += chunk.length;
       if (o.size !== undefined && seen > o.size) return cb(new VfsError('EINVAL', 'the body is longer than its declared size'));
-      o.onChunk?.(chunk);
-      cb(null, chunk);
+      parts.push(chunk);
+      gathered += chunk.length;
+      if (gathered >= COALESCE_BYTES) return cb(null, take());
+      cb();
     },
     flush(cb: TransformCallback) {
       if (o.size !== undefined && seen !== o.size) return cb(new VfsError('EINVAL', 'the body ended before its declared size'));
+      if (gathered > 0) return cb(null, take());
       cb();
     },
   });
-  const out: MeteredBody = new PassThrough({ highWaterMark: 1024 * 1024 });
   const fail = (err: unknown) => {
     if (out.failure) return;
     out.failure = err instanceof VfsError ? err : new VfsError('EIO', 'the upload body failed', { cause: err });
     ac.abort(out.failure);
-    body.unpipe(check);
-    check.destroy();
+    body.unpipe(out);
     out.destroy(out.failure);
   };
   body.on('error', fail);
-  check.on('error', fail);
   out.on('error', fail);
-  body.pipe(check).pipe(out);
+  body.pipe(out);
   return out;
 }
 
 async function multipartUpload(
-  t: UploadTarget, key: string, body: MeteredBody, params: Record<string, unknown>, size: number | undefined, what: string,
-): Promise<void> {
-  const upload = new Upload({
-    client: t.client,
-    params: { ...params, Body: body } as never,
-    queueSize: t.s3.upload.queueSize,
-    partSize: choosePartSize(size, t.s3.upload),
-    leavePartsOnError: false,
-  });
+  t: UploadTarget, key: string, body: MeteredBody, params: UploadParams, size: number | undefined, what: string, signal: AbortSignal,
+): Promise<{ etag?: string } | undefined> {
+  let uploadId: string | undefined;
   try {
-    await upload.done();
-    t.count('MultipartUpload', 'ok');
+    const res = await uploadInParts({
+      client: t.client, count: t.count, params, what, signal,
+      firstPartBytes: choosePartSize(size, t.s3.upload),
+      growParts: size === undefined,
+      queueSize: t.s3.upload.queueSize,
+      onCreated: (id) => { uploadId = id; },
+    }, body);
+    if (res.multipart) t.count('MultipartUpload', 'ok');
+    return res.multipart ? undefined : { etag: res.etag };
   } catch (err) {
-    t.count('MultipartUpload', (err as Error).name ?? 'Error');
-    if (upload.uploadId) await abortIfStillThere(t, key, upload.uploadId, what);
+    if (uploadId) {
+      t.count('MultipartUpload', (err as Error).name ?? 'Error');
+      await abortIfStillThere(t, key, uploadId, what);
+    }
     throw err;
   }
 }

@@ -70,8 +70,8 @@ const s3 = z.strictObject({
     queueSize: z.number().int().min(1).max(32).default(4),
     /** Smallest part size in MiB (S3 minimum 5); grows with the declared size so 10,000 parts suffice. */
     minPartSizeMiB: z.number().int().min(5).max(5120).default(16),
-    /** Part size for bodies of unknown length, MiB (caps such an upload at 10,000 × this: 16 MiB → 156 GiB); memory ≈ (queueSize + 2) × this. */
-    unknownSizePartSizeMiB: z.number().int().min(5).max(5120).default(16),
+    /** First part size for bodies of unknown length, MiB; doubles every 1,000 parts (8 MiB → 8 GiB in 8 MiB parts, ~8 TiB in all); memory ≈ (queueSize + 1) × the current part size. */
+    unknownSizePartSizeMiB: z.number().int().min(5).max(5120).default(8),
   }).prefault({}),
   /** Seconds before one S3 call is given up. */
   requestTimeoutSeconds: z.number().int().min(1).default(30),

@@ -13,8 +13,8 @@ import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 
 const BATCH_BYTES = 1024 * 1024;
-/** Batches one upload may have queued at the worker (bounds memory at ~8 MiB per upload). */
-const MAX_PENDING_BATCHES = 8;
+/** Batches one upload may have queued at the worker (bounds memory at ~4 MiB per upload). */
+const MAX_PENDING_BATCHES = 4;
 /** Longest single wait for the worker before checking again. */
 const WAIT_SLICE_MS = 50;
 /** A worker that made no progress for this long is given up on (the digest then fails). */
@@ -34,6 +34,7 @@ parentPort.on('message', (m) => {
     h.hash.update(new Uint8Array(m.bytes, 0, m.length));
     Atomics.sub(h.pending, 0, 1);
     Atomics.notify(h.pending, 0);
+    parentPort.postMessage({ free: m.bytes }, [m.bytes]); // back to the pool: no garbage on either side
   } else if (m.op === 'digest') {
     hashes.delete(m.id);
     parentPort.postMessage({ id: m.id, hex: h.hash.digest('hex') });
@@ -65,6 +66,10 @@ interface WorkerHandle {
 }
 
 let shared: WorkerHandle | undefined;
+/** Batches the worker handed back, reused before allocating new ones. */
+const freeBatches: Buffer[] = [];
+const POOL_BATCHES = 8;
+const newBatch = (): Buffer => freeBatches.pop() ?? Buffer.allocUnsafeSlow(BATCH_BYTES);
 let nextId = 1;
 
 function failAll(h: WorkerHandle, err: Error): void {
@@ -82,7 +87,11 @@ function acquireWorker(): WorkerHandle {
   }
   const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], env: {}, stdout: false, stderr: false });
   const h: WorkerHandle = { worker, waiting: new Map(), active: 1 };
-  worker.on('message', (m: { id: number; hex: string }) => {
+  worker.on('message', (m: { id: number; hex: string; free?: ArrayBuffer }) => {
+    if (m.free) {
+      if (freeBatches.length < POOL_BATCHES) freeBatches.push(Buffer.from(m.free));
+      return;
+    }
     const w = h.waiting.get(m.id);
     h.waiting.delete(m.id);
     w?.resolve(m.hex);
@@ -111,7 +120,7 @@ function releaseWorker(h: WorkerHandle): void {
  * @throws never
  */
 export function createStreamHasher(): StreamHasher {
-  let batch: Buffer = Buffer.allocUnsafeSlow(BATCH_BYTES);
+  let batch: Buffer = newBatch();
   let filled = 0;
   let remote: { h: WorkerHandle; id: number; pending: Int32Array } | undefined;
   let done = false;
@@ -140,7 +149,7 @@ export function createStreamHasher(): StreamHasher {
     Atomics.add(pending, 0, 1);
     const bytes = batch.buffer as ArrayBuffer;
     remote.h.worker.postMessage({ op: 'update', id: remote.id, bytes, length: filled }, [bytes]);
-    batch = Buffer.allocUnsafeSlow(BATCH_BYTES);
+    batch = newBatch();
     filled = 0;
   };
 
@@ -158,7 +167,11 @@ export function createStreamHasher(): StreamHasher {
     async digest() {
       if (done) throw new Error('the hasher was already finished');
       done = true;
-      if (!remote) return createHash('sha256').update(batch.subarray(0, filled)).digest('hex');
+      if (!remote) {
+        const hex = createHash('sha256').update(batch.subarray(0, filled)).digest('hex');
+        if (freeBatches.length < POOL_BATCHES) freeBatches.push(batch);
+        return hex;
+      }
       const r = remote;
       if (stalled || r.h.dead) {
         releaseWorker(r.h);
@@ -182,6 +195,7 @@ export function createStreamHasher(): StreamHasher {
     discard() {
       if (done) return;
       done = true;
+      if (freeBatches.length < POOL_BATCHES) freeBatches.push(batch);
       if (remote) {
         remote.h.worker.postMessage({ op: 'discard', id: remote.id });
         releaseWorker(remote.h);
