@@ -46,8 +46,9 @@ export class BasicVerifier {
    * @returns the user name, or null (malformed header, unknown user, wrong password). @throws never
    */
   async verifyHeader(header: string, users: Readonly<Record<string, UserConfig>>): Promise<string | null> {
+    const known = this.knownHeader(header, users);
+    if (known !== undefined) return known;
     const seen = this.#headers.get(header);
-    if (seen && seen.until > Date.now() && users[seen.user]?.password === seen.hash) return seen.user;
     const creds = parseBasic(header);
     if (!creds) return null;
     const name = await this.verify(creds, users);
@@ -57,6 +58,17 @@ export class BasicVerifier {
       this.#headers.set(header, { user: name, hash: users[name]!.password, until: Date.now() + this.#ttlMs });
     }
     return name;
+  }
+
+  /**
+   * The user a header verified as recently (same text, same password hash, within the TTL), or
+   * undefined when it must go through {@link verifyHeader}. Never says "wrong": failures are not remembered.
+   * @throws never
+   */
+  knownHeader(header: string, users: Readonly<Record<string, UserConfig>>): string | undefined {
+    const seen = this.#headers.get(header);
+    if (seen && seen.until > Date.now() && users[seen.user]?.password === seen.hash) return seen.user;
+    return undefined;
   }
 
   /** Forgets every remembered success (users reloaded). @throws never */

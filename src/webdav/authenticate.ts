@@ -47,15 +47,30 @@ export class Authenticator {
   }
 
   /**
-   * The caller's identity. No Authorization header → null (anonymous).
+   * The caller's identity. No Authorization header → null (anonymous). Synchronous when the
+   * header verified moments ago, a promise otherwise.
    * @throws DavHttpError 429 (IP locked out), 401 (credentials given but wrong, or a stale nonce)
    */
-  async authenticate(req: IncomingMessage, config: Config): Promise<DavUser | null> {
+  authenticate(req: IncomingMessage, config: Config): DavUser | null | Promise<DavUser | null> {
     const ip = clientIp(req, config.webdav.trustProxy);
     const wait = this.guard.retryAfter(ip);
     if (wait > 0) throw new DavHttpError(429, 'too many failed logins', { headers: { 'Retry-After': String(wait) } });
     const header = req.headers.authorization;
     if (!header) return null;
+    // A Basic header that verified moments ago: no promise, no decoding (failures never take this path).
+    const known = this.basic.knownHeader(header, config.auth.users);
+    if (known !== undefined) {
+      const who = principalOf(config, known);
+      if (who) {
+        this.guard.succeed(ip);
+        return { name: who.name, groups: [...who.groups], admin: who.admin };
+      }
+    }
+    return this.#authenticateSlow(req, config, ip, header);
+  }
+
+  /** {@link authenticate} for headers not recently verified. @throws as authenticate */
+  async #authenticateSlow(req: IncomingMessage, config: Config, ip: string, header: string): Promise<DavUser | null> {
     const users = config.auth.users;
     let name: string | null = null;
     let claimed = '';

@@ -101,13 +101,15 @@ export async function serveRequest(d: SharedDeps, req: IncomingMessage, res: Ser
       targetFailure = targetError(e, method);
     }
     checkBodyCap(ctx, method);
-    ctx.user = await d.auth.authenticate(req, state.config);
+    const who = d.auth.authenticate(req, state.config);
+    ctx.user = who instanceof Promise ? await who : who;
     userName = ctx.user?.name ?? '';
     if (targetFailure) {
       if (!ctx.user) throw d.auth.unauthorized(state.config);
       throw targetFailure;
     }
-    await checkRequest(ctx, method, d.auth);
+    const checked = checkRequest(ctx, method, d.auth);
+    if (checked) await checked;
     await handler(ctx);
     if (!res.headersSent && !res.writableEnded) {
       d.log.error({ method, path: logPath }, 'webdav: handler returned without answering');

@@ -26,12 +26,13 @@ export function checkBodyCap(ctx: Pick<CoreContext, 'req' | 'state'>, method: st
 }
 
 /**
- * The access and header checks that need the caller's identity.
+ * The access and header checks that need the caller's identity. Returns a promise only when the
+ * If header or a precondition needs a lookup (undefined = all checks passed).
  * @throws DavHttpError 400/401/403/404/412/502, 304 (as DavHttpError for GET/HEAD), VfsError from storage
  */
-export async function checkRequest(ctx: CoreContext, method: string, auth: Authenticator): Promise<void> {
+export function checkRequest(ctx: CoreContext, method: string, auth: Authenticator): Promise<void> | undefined {
   const { req, state, target } = ctx;
-  if (target.mount && target.path.split('/')[0] === RESERVED_DIR) throw new DavHttpError(403, 'reserved name');
+  if (target.mount && firstSegment(target.path) === RESERVED_DIR) throw new DavHttpError(403, 'reserved name');
   const access = decideAccess(state, ctx.user, method, target);
   if (access === 'unauthenticated') throw auth.unauthorized(state.config);
   if (access === 'forbidden') throw new DavHttpError(403, 'no permission');
@@ -51,13 +52,27 @@ export async function checkRequest(ctx: CoreContext, method: string, auth: Authe
       if (isVfsError(e, 'EROFS')) throw new DavHttpError(403, e.message, { cause: e });
       throw e;
     }
-    if (d.path.split('/')[0] === RESERVED_DIR) throw new DavHttpError(403, 'reserved name');
+    if (firstSegment(d.path) === RESERVED_DIR) throw new DavHttpError(403, 'reserved name');
     if (!userCan(state.config, ctx.user, d.mount!.category.slug, 'write')) {
       if (!ctx.user) throw auth.unauthorized(state.config);
       throw new DavHttpError(403, 'no permission on the destination');
     }
   }
 
+  // Most requests carry neither an If header nor preconditions: then nothing is awaited.
+  if (req.headers.if === undefined && !(target.mount && hasPreconditions(req))) return undefined;
+  return checkHeaders(ctx);
+}
+
+/** The first segment of a VFS path. @throws never */
+function firstSegment(path: string): string {
+  const i = path.indexOf('/');
+  return i < 0 ? path : path.slice(0, i);
+}
+
+/** The If header and the HTTP preconditions. @throws as {@link checkRequest} */
+async function checkHeaders(ctx: CoreContext): Promise<void> {
+  const { req, target } = ctx;
   await applyIfHeader(ctx);
 
   if (target.mount && hasPreconditions(req)) {

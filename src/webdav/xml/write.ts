@@ -8,8 +8,12 @@ export const XML_NS = 'http://www.w3.org/XML/1998/namespace';
 
 const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 
+// eslint-disable-next-line no-control-regex
+const NEEDS_ESCAPE = /[&<>"'\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/;
+
 /** Escapes text or attribute content. Characters invalid in XML 1.0 are dropped. */
 export function escapeXml(s: string): string {
+  if (!NEEDS_ESCAPE.test(s)) return s;
   // eslint-disable-next-line no-control-regex
   return s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '').replace(/[&<>"']/g, (c) => ESC[c]!);
 }
