@@ -40,7 +40,8 @@ export async function serveRequest(d: SharedDeps, req: IncomingMessage, res: Ser
   const method = (req.method ?? 'GET').toUpperCase();
   // `OPTIONS *` asks about the server as a whole: answer it as OPTIONS on the root.
   const rawPath = req.url === '*' && method === 'OPTIONS' ? '/' : requestPath(req.url);
-  const logPath = rawPath.split('?')[0]!.slice(0, 1024);
+  const query = rawPath.indexOf('?');
+  const logPath = (query < 0 ? rawPath : rawPath.slice(0, query)).slice(0, 1024);
   const state = d.getState();
   // Created only when a handler asks for it (most requests never do); `gone` covers a close before that.
   let ac: AbortController | undefined;

@@ -93,6 +93,7 @@ function resolveFresh(state: RuntimeState, rawPath: string): DavTarget {
 /** The request target in origin-form, also when a client sent absolute-form (`GET http://h/x`). @throws never */
 export function requestPath(url: string | undefined): string {
   const u = url ?? '/';
+  if (u.charCodeAt(0) === 47 /* "/" */) return u;
   const m = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*(.*)$/i.exec(u);
   return m ? (m[1] || '/') : u;
 }
