@@ -198,11 +198,16 @@ export function createS3Backend(o: S3BackendOptions): Backend {
 
     async *list(path: string, lo?: ListOptions) {
       const Prefix = path === '' ? prefix : keyOf(path) + '/';
-      let ContinuationToken: string | undefined;
+      const page = (ContinuationToken: string | undefined) => s3Call(count, 'ListObjectsV2', q(path), () => client.send(
+        new ListObjectsV2Command({ Bucket: bucket, Prefix, Delimiter: '/', ContinuationToken }), { abortSignal: lo?.signal }));
       let any = false;
-      do {
-        const res = await s3Call(count, 'ListObjectsV2', q(path), () => client.send(
-          new ListObjectsV2Command({ Bucket: bucket, Prefix, Delimiter: '/', ContinuationToken }), { abortSignal: lo?.signal }));
+      let next: ReturnType<typeof page> | undefined = page(undefined);
+      while (next) {
+        const res: Awaited<ReturnType<typeof page>> = await next;
+        // Ask for the next page before handing out this one: S3's latency overlaps our rendering.
+        const token = res.IsTruncated ? res.NextContinuationToken : undefined;
+        next = token ? page(token) : undefined;
+        next?.catch(() => undefined); // a consumer that stops early leaves it unawaited
         for (const cp of res.CommonPrefixes ?? []) {
           any = true;
           const name = cp.Prefix!.slice(Prefix.length, -1);
@@ -214,8 +219,7 @@ export function createS3Backend(o: S3BackendOptions): Backend {
           if (!validName(name)) continue; // the folder's own marker, or a key we cannot address
           yield { path: path ? `${path}/${name}` : name, kind: 'file', size: c.Size ?? 0, mtime: c.LastModified ?? EPOCH, etag: unquote(c.ETag) } satisfies Entry;
         }
-        ContinuationToken = res.IsTruncated ? res.NextContinuationToken : undefined;
-      } while (ContinuationToken);
+      }
       if (!any && path !== '') {
         const e = await backend.stat(path);
         if (e.kind === 'file') throw new VfsError('ENOTDIR', `${q(path)} is a file`);
