@@ -2,7 +2,7 @@
  * The subject: ReleaseDAV itself, started as users start it (`node dist/main.js serve
  * --config FILE`) with one disk category and, when S3 is there, one S3 category on the same RGW.
  */
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startService, waitForPort, freePort, type Service } from '../lib/proc.ts';
 import type { S3Settings } from '../lib/settings.ts';
@@ -81,11 +81,17 @@ export async function startReleaseDav(o: ReleaseDavOptions): Promise<ReleaseDavP
   try {
     upload = loadConfigFile(configFile, env).config.storage.s3?.upload ?? null;
   } catch (e) { throw new Error(`the bench config no longer matches the schema: ${(e as Error).message}`); }
-  const args = [...(o.nodeFlags ?? []), 'dist/main.js', 'serve', '--config', configFile];
+  const args = [...startFlags(o.repoRoot), ...(o.nodeFlags ?? []), 'dist/main.js', 'serve', '--config', configFile];
   const service = startService(o.name ?? 'releasedav', process.execPath, args, o.workDir, { cwd: o.repoRoot, env });
   await waitForPort(davPort, 60000, service);
   return {
     service, davUrl: `http://127.0.0.1:${davPort}`, dlUrl: `http://127.0.0.1:${dlPort}`, diskRoot, s3Prefix, configFile,
     command: `node ${args.join(' ').replace(configFile, 'bench.yaml')}`, upload,
   };
+}
+
+/** The node flags `npm start` runs the daemon with (package.json scripts.start), so the bench runs it the same way. */
+function startFlags(repoRoot: string): string[] {
+  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts?: { start?: string } };
+  return (pkg.scripts?.start ?? '').split(/\s+/).filter((a) => a.startsWith('--'));
 }
