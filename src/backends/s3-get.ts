@@ -21,6 +21,12 @@ const READ_URL_SECONDS = 60;
 const ATTEMPTS = 3;
 /** Most bytes of an error answer read to find its S3 `<Code>`. */
 const ERROR_BODY_MAX = 16 * 1024;
+/**
+ * Reads expected to be at least this large use the raw socket (s3-raw-get.ts); it opens one
+ * connection per read, which small reads (sidecars, listings' metadata) would pay for in latency
+ * and TIME_WAIT sockets.
+ */
+export const RAW_MIN_BYTES = 1024 * 1024;
 const RETRY_STATUS = new Set([500, 502, 503, 504]);
 const RETRY_NETWORK = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED']);
 
@@ -35,9 +41,11 @@ export interface ObjectGetter {
   /**
    * GETs `key` (optionally a byte range). Resolves once the store answered 200/206; the body is
    * the live response (backpressured, nothing read ahead). `what` labels errors (never a URL).
+   * A `sizeHint` of at least {@link RAW_MIN_BYTES} on a plain-http endpoint reads on a raw socket
+   * (one connection per read); smaller reads reuse keep-alive connections.
    * @throws VfsError ENOENT (404), ERANGE (416), EACCES (403), ETIMEDOUT (silent store), EIO (5xx, network, abort)
    */
-  get(key: string, range: ByteRange | undefined, signal: AbortSignal | undefined, what: string): Promise<ObjectBody>;
+  get(key: string, range: ByteRange | undefined, signal: AbortSignal | undefined, what: string, sizeHint?: number): Promise<ObjectBody>;
   /** Closes the idle keep-alive sockets. @throws never */
   close(): void;
 }
@@ -97,13 +105,14 @@ export function createObjectGetter(o: ObjectGetterOptions): ObjectGetter {
   }
 
   return {
-    async get(key, range, signal, what) {
+    async get(key, range, signal, what, sizeHint) {
+      const raw = (sizeHint ?? 0) >= RAW_MIN_BYTES;
       const op = `GetObject ${what}`;
       for (let attempt = 1; ; attempt++) {
         if (signal?.aborted) throw new VfsError('EIO', 'read aborted');
         const url = await o.presigner.presign(key, { expiresIn: READ_URL_SECONDS });
         try {
-          if (url.protocol === 'http:') {
+          if (raw && url.protocol === 'http:') {
             try {
               const body = await rawGet(url, range, signal, o.idleTimeoutMs, () => new VfsError('EIO', 'read aborted'));
               o.count('GetObject', 'ok');

@@ -230,7 +230,7 @@ export function createS3Backend(o: S3BackendOptions): Backend {
       if (path === '') throw new VfsError('EISDIR', 'the root is a folder');
       const r = ro?.range;
       try {
-        const { body, contentLength } = await getter.get(keyOf(path), r, ro?.signal, q(path));
+        const { body, contentLength } = await getter.get(keyOf(path), r, ro?.signal, q(path), ro?.sizeHint);
         // Some S3 look-alikes (s3rver) answer `bytes=0-0` with the whole object: never pass on more than asked.
         const wanted = r?.end !== undefined ? r.end - r.start + 1 : undefined;
         if (wanted !== undefined && (contentLength ?? 0) > wanted) {

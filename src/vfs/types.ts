@@ -35,7 +35,11 @@ export interface Capabilities {
 /** A byte range, inclusive on both ends; `end` omitted means "to the end of the file". */
 export interface ByteRange { start: number; end?: number }
 
-export interface ReadOptions { range?: ByteRange; signal?: AbortSignal }
+export interface ReadOptions {
+  range?: ByteRange; signal?: AbortSignal;
+  /** Bytes the caller expects to read (e.g. the stat size): a large read may take a faster path. */
+  sizeHint?: number;
+}
 
 export interface WriteOptions {
   /** Declared size (Content-Length or X-Expected-Entity-Length); sizes the S3 parts. */

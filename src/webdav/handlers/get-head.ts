@@ -75,7 +75,7 @@ async function sendFile(ctx: CoreContext, entry: Entry, path: string): Promise<v
   res.setHeader('Content-Length', length);
   if (head || length === 0) { res.end(); return; }
   const mount = ctx.target.mount!;
-  const body = await mount.backend.read(path, { range: range ? { start: range.start, end: range.end } : undefined, signal: ctx.signal });
+  const body = await mount.backend.read(path, { range: range ? { start: range.start, end: range.end } : undefined, signal: ctx.signal, sizeHint: length });
   const kind = backendKind(ctx);
   const stop = ctx.metrics.transferSeconds.startTimer({ direction: 'download', backend: kind });
   ctx.metrics.activeTransfers.inc({ direction: 'download' });
