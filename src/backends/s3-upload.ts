@@ -116,44 +116,27 @@ async function checkPrecondition(t: UploadTarget, key: string, o: WriteOptions, 
 
 interface MeteredBody extends Transform { failure?: VfsError }
 
-/**
- * Bytes per buffer handed to the S3 request (and to onChunk): client chunks (16-64 KiB) are
- * gathered into buffers of at least this size, so the request socket gets few large writes and
- * each stream stage runs once per MiB, not once per socket read. Bounded: at most two such
- * buffers wait in the stage besides the one being gathered.
- */
-export const COALESCE_BYTES = 1024 * 1024;
+/** Bytes the metering stage may hold on each side before it pushes back on the client. */
+const METER_BUFFER_BYTES = 1024 * 1024;
 
 /**
- * One stage between the client body and the S3 request: counts bytes, enforces the declared
- * size, gathers {@link COALESCE_BYTES} buffers, feeds them to onChunk, and aborts the request on
- * body failure.
+ * The one stage between the client body and the S3 request: counts bytes, enforces the declared
+ * size, feeds onChunk, and aborts the request on body failure. Chunks pass as they came (gathering
+ * them into larger buffers cost more in allocation and GC than it saved in socket writes).
  */
 function meterBody(body: Readable, o: WriteOptions, ac: AbortController): MeteredBody {
   let seen = 0;
-  let parts: Buffer[] = [];
-  let gathered = 0;
-  const take = (): Buffer => {
-    const b = parts.length === 1 ? parts[0]! : Buffer.concat(parts, gathered);
-    parts = [];
-    gathered = 0;
-    o.onChunk?.(b);
-    return b;
-  };
   const out: MeteredBody = new Transform({
-    writableHighWaterMark: COALESCE_BYTES,
-    readableHighWaterMark: 2 * COALESCE_BYTES,
+    writableHighWaterMark: METER_BUFFER_BYTES,
+    readableHighWaterMark: METER_BUFFER_BYTES,
     transform(chunk: Buffer, _enc, cb: TransformCallback) {
       seen += chunk.length;
       if (o.size !== undefined && seen > o.size) return cb(new VfsError('EINVAL', 'the body is longer than its declared size'));
-      parts.push(chunk);
-      gathered += chunk.length;
-      if (gathered >= COALESCE_BYTES) return cb(null, take());
-      cb();
+      o.onChunk?.(chunk);
+      cb(null, chunk);
     },
     flush(cb: TransformCallback) {
       if (o.size !== undefined && seen !== o.size) return cb(new VfsError('EINVAL', 'the body ended before its declared size'));
-      if (gathered > 0) return cb(null, take());
       cb();
     },
   });
