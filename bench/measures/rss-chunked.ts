@@ -28,9 +28,9 @@ function repeated(file: string, times: number): PassThrough {
   return out;
 }
 
-async function chunkedPut(ctx: Ctx, svc: Service, url: string, file: string, times: number, size: number) {
+async function chunkedPut(ctx: Ctx, svc: Service, url: string, file: string, times: number, size: number, declare = true) {
   const args = [...userArg(ctx.s.user, ctx.s.password), '-o', '/dev/null', '-T', '-', '-H', 'Transfer-Encoding: chunked',
-    '-H', `X-Expected-Entity-Length: ${size * times}`, url];
+    ...(declare ? ['-H', `X-Expected-Entity-Length: ${size * times}`] : []), url];
   const { result, peakMiB, startMiB } = await peakRssDuring(svc.pid, () => curl(args, repeated(file, times)));
   // curl counts the chunk framing in size_upload: at least the payload must have gone
   if (result.status >= 300 || result.bytesUp < size * times) throw new Error(`PUT answered ${result.status} after ${result.bytesUp} bytes`);
@@ -56,6 +56,16 @@ export async function rssChunked(ctx: Ctx): Promise<void> {
       } catch (e) { r.problem(`${SECTION}, ReleaseDAV ${label}: ${(e as Error).message}`); }
       try { await sdk(s.s3!, 'delete', `${peers.rdav.s3Prefix}rss${n}/`); await ctx.rgwGc(); } catch { /* best effort */ }
     }
+  }
+  if (peers.rdav?.s3Prefix) {
+    // No length at all (curl -T - without X-Expected-Entity-Length): the body must be buffered in parts.
+    const up = peers.rdav.upload;
+    try {
+      const x = await chunkedPut(ctx, peers.rdav.service, `${peers.rdav.davUrl}/s3/rss-nolen.bin`, ctx.bigFile, 1, size, false);
+      r.add({ section: SECTION, subject: 'ReleaseDAV', quantity: `peak RSS, ${s.sizeMiB} MiB chunked PUT without any length`, value: x.peakMiB, unit: 'MiB',
+        note: `RSS before ${fmt(x.startMiB, 0)} MiB, ${fmt(mbps(x.rate), 0)} MB/s; parts buffered: (queue ${up?.queueSize ?? '?'} + 1) × ${up?.unknownSizePartSizeMiB ?? '?'} MiB` });
+    } catch (e) { r.problem(`${SECTION}, ReleaseDAV without length: ${(e as Error).message}`); }
+    try { await sdk(s.s3!, 'delete', `${peers.rdav.s3Prefix}rss-nolen.bin`); } catch { /* best effort */ }
   }
   if (peers.rcloneS3) {
     const key = `${s.runId}-rclone-rss.bin`;
