@@ -182,8 +182,8 @@ const CLEANUP_WAIT_MS = 2000;
 const CLEANUP_ATTEMPTS = 150;
 
 /**
- * Makes sure no multipart upload `uploadId` remains for `key` (lib-storage normally aborts it,
- * but not when S3 was unreachable at that moment). Retries with backoff in the background
+ * Makes sure no multipart upload `uploadId` remains for `key` after a failed upload (the abort
+ * fails while S3 is unreachable). Retries with backoff in the background
  * (timers unref'd) until S3 answers; waits at most {@link CLEANUP_WAIT_MS} for it.
  * @throws never
  */
