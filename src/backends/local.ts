@@ -15,6 +15,7 @@ import { isWithin, joinPath, parentPath } from '../vfs/path.ts';
 import type { Backend, Entry, ListOptions, ReadOptions, WriteOptions } from '../vfs/types.ts';
 import { hasFsCode, toVfsError } from './local-errors.ts';
 import { createStreamingFlusher } from './local-flush.ts';
+import { makeSendable } from './local-send.ts';
 
 /** Names of our in-progress upload files; never listed, swept at start-up. */
 export const TEMP_FILE_RE = /^\.rdav-[0-9a-f]{16}\.tmp$/;
@@ -190,8 +191,9 @@ export function createLocalBackend(root: string, o: LocalBackendOptions = {}): B
         }
         // 1 MiB reads: with 64 KiB chunks the per-chunk stream cost caps a GET far below the disk and socket.
         const stream = fh.createReadStream({ start, end, autoClose: true, highWaterMark: 1024 * 1024 });
+        const sendable = makeSendable(stream, fh, start, (end ?? st.size - 1) - start + 1);
         fh = undefined; // owned by the stream now
-        return ro.signal ? addAbortSignal(ro.signal, stream) : stream;
+        return ro.signal ? addAbortSignal(ro.signal, sendable) : sendable;
       } catch (e) {
         await fh?.close().catch(() => undefined);
         throw toVfsError(e, p, 'read');

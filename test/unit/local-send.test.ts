@@ -1,0 +1,81 @@
+/** Disk reads written straight into a socket: exact bytes for any range, slow receivers, a receiver that leaves, no leaked descriptors. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import net from 'node:net';
+import { once } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { makeSendable, SEND_BUFFER_BYTES } from '../../src/backends/local-send.ts';
+
+/** Descriptors of this process open on `path`. */
+const openOn = (path: string) => readdirSync('/proc/self/fd').filter((fd) => { try { return readlinkSync(`/proc/self/fd/${fd}`) === path; } catch { return false; } }).length;
+const dir = mkdtempSync(join(tmpdir(), 'rdav-send-'));
+const data = randomBytes(3 * SEND_BUFFER_BYTES + 12_345);
+const file = join(dir, 'f.bin');
+writeFileSync(file, data);
+
+/** A connected socket pair: `client` writes, the server side collects what arrives. */
+async function pair(opts: { slow?: boolean; closeAfter?: number } = {}) {
+  const received: Buffer[] = [];
+  let total = 0;
+  const server = net.createServer((s) => {
+    s.on('data', (c: Buffer) => {
+      received.push(c);
+      total += c.length;
+      if (opts.closeAfter !== undefined && total >= opts.closeAfter) s.destroy();
+      if (opts.slow) { s.pause(); setTimeout(() => s.resume(), 2); }
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+  await once(client, 'connect');
+  client.on('error', () => { /* the send reports it */ });
+  return { client, server, bytes: () => Buffer.concat(received) };
+}
+
+async function sendable(start: number, end: number) {
+  const fh = await open(file, 'r');
+  return makeSendable(fh.createReadStream({ start, end, autoClose: true }), fh, start, end - start + 1);
+}
+
+test('whole file and odd ranges arrive byte for byte, also at a slow receiver; the file is closed after', async () => {
+  for (const [start, end, slow] of [[0, data.length - 1, false], [1, SEND_BUFFER_BYTES, false], [SEND_BUFFER_BYTES - 3, data.length - 2, true], [7, 7, false]] as const) {
+    const p = await pair({ slow });
+    await (await sendable(start, end)).sendTo(p.client);
+    p.client.end();
+    await once(p.client, 'close');
+    await sleep(20);
+    assert.ok(p.bytes().equals(data.subarray(start, end + 1)), `range ${start}-${end}`);
+    p.server.close();
+  }
+  await sleep(20);
+  assert.equal(openOn(file), 0);
+});
+
+test('a receiver that goes away fails the send and releases the file', async () => {
+  const big = join(dir, 'big.bin');
+  writeFileSync(big, Buffer.alloc(64 * 1024 * 1024, 1));
+  const p = await pair({ closeAfter: 1024 * 1024, slow: true });
+  const fh = await open(big, 'r');
+  const s = makeSendable(fh.createReadStream({ autoClose: true }), fh, 0, 64 * 1024 * 1024);
+  await assert.rejects(s.sendTo(p.client), (e: NodeJS.ErrnoException) => typeof e.code === 'string');
+  p.client.destroy();
+  p.server.close();
+  await sleep(50);
+  assert.equal(openOn(big), 0);
+});
+
+test('a stream already read from refuses to send', async () => {
+  const s = await sendable(0, 99);
+  s.read(); // starts reading through the stream
+  await sleep(10);
+  const p = await pair();
+  await assert.rejects(s.sendTo(p.client), { code: 'EPIPE' });
+  p.client.destroy();
+  p.server.close();
+});
