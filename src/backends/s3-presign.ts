@@ -23,7 +23,11 @@ export interface PresignRequest {
 
 /** Signs download URLs for keys of one bucket. */
 export interface Presigner {
-  /** @throws VfsError EINVAL for a lifetime outside 1..604800 s */
+  /**
+   * The URL may be shared with other callers of the same window: read it, never change it
+   * (a changed one is detected and not handed out again).
+   * @throws VfsError EINVAL for a lifetime outside 1..604800 s
+   */
   presign(key: string, o: PresignRequest): Promise<URL>;
 }
 
@@ -73,7 +77,7 @@ export function createPresigner(o: PresignerOptions): Presigner {
     region: o.s3.region,
     sha256: NodeSha256 as never,
   });
-  const cache = new LRUCache<string, { url: string; until: number }>({ max: o.maxEntries ?? 10_000 });
+  const cache = new LRUCache<string, { url: string; until: number; parsed: URL }>({ max: o.maxEntries ?? 10_000 });
 
   return {
     async presign(key, req) {
@@ -84,7 +88,12 @@ export function createPresigner(o: PresignerOptions): Presigner {
       const t = now();
       const cacheKey = `${method}\n${req.expiresIn}\n${req.filename ?? ''}\n${key}`;
       const hit = cache.get(cacheKey);
-      if (hit && t < hit.until) return new URL(hit.url);
+      if (hit && t < hit.until) {
+        // The parsed URL is shared by every caller in the window (parsing it again cost more than
+        // signing's cache lookup); one a caller changed is never handed out again.
+        if (hit.parsed.href !== hit.url) hit.parsed = new URL(hit.url);
+        return hit.parsed;
+      }
       const windowStartMs = Math.floor(t / 1000 / windowS) * windowS * 1000;
       const expiresIn = Math.min(req.expiresIn + windowS, SIGV4_MAX_SECONDS);
       const query: Record<string, string> = {};
@@ -99,8 +108,9 @@ export function createPresigner(o: PresignerOptions): Presigner {
       const url = `${base.protocol}//${host}${signed.path}?${qs}`;
       // Reuse the URL only while it still has the full requested lifetime left.
       const until = Math.min(windowStartMs + windowS * 1000, windowStartMs + (expiresIn - req.expiresIn) * 1000);
-      cache.set(cacheKey, { url, until });
-      return new URL(url);
+      const parsed = new URL(url);
+      cache.set(cacheKey, { url: parsed.href, until, parsed });
+      return parsed;
     },
   };
 }
