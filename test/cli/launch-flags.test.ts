@@ -13,7 +13,7 @@ test('the bin shebang and npm start give node the same flags, and node accepts t
   assert.match(shebang, /^#!\/usr\/bin\/env -S node( |$)/);
   const fromStart = flagsOf(pkg.scripts.start);
   assert.deepEqual(flagsOf(shebang.replace('#!/usr/bin/env -S node', '')), fromStart);
-  assert.ok(fromStart.includes('--max-semi-space-size=2'), 'the memory flag is set');
+  assert.ok(fromStart.includes('--max-semi-space-size=4'), 'the memory flag is set');
   const out = execFileSync(process.execPath, [...fromStart, '-e', 'process.stdout.write("ok")'], { encoding: 'utf8' });
   assert.equal(out, 'ok');
 });
