@@ -2,8 +2,7 @@
  * A faster way out for file reads that go straight to a socket (WebDAV GET): instead of a read
  * stream that allocates a fresh buffer per chunk (for 1 MiB chunks: fresh pages, page faults and a
  * GC-driven free each time), the range is read with `pread` into two reused buffers that take
- * turns — one being written to the socket while the next is read. The buffers are small enough to
- * stay in the CPU cache between the read and the write.
+ * turns — one being written to the socket while the next is read.
  *
  * The stream stays an ordinary Readable for every other consumer (COPY, hashing, downloads);
  * `sendTo` is only for a fresh stream nobody read yet.
@@ -12,8 +11,12 @@ import type { FileHandle } from 'node:fs/promises';
 import type { ReadStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 
-/** Size of each of the two buffers. */
-export const SEND_BUFFER_BYTES = 256 * 1024;
+/**
+ * Size of each of the two buffers. Measured on loopback (1 GiB, quiet machine): 64 KiB 0.2×,
+ * 256 KiB 0.5×, 1 MiB 0.85×, 2 and 4 MiB no better than 1 MiB, of nginx's sendfile; daemon CPU per
+ * GiB 1.4 s, 0.65 s, 0.37 s. A GET holds these 2 MiB while it runs.
+ */
+export const SEND_BUFFER_BYTES = 1024 * 1024;
 
 /** A file read stream that can also write its range straight into a socket. */
 export interface SendableFileStream extends ReadStream {
