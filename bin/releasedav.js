@@ -1,6 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=4
-// V8's young generation capped at 4 MiB semi-spaces (the same flag as `npm start`): a daemon that
-// streams holds ~20-30 MiB less memory; smaller caps cost request rate (more frequent GCs).
+#!/usr/bin/env node
 // Entry for the installed `releasedav` command: the compiled daemon (dist/, built by
 // `npm run build`, which `npm install` runs as `prepare`); the TypeScript sources through tsx
 // when no build is there (a checkout without one).

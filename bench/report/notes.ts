@@ -1,68 +1,62 @@
 /**
- * What bounds each missed target, as found by profiling the daemon (`BENCH_CPU_PROF=1`, then
- * `node --import tsx bench/profile-summary.ts FILE.cpuprofile`). Keys are parts of target texts;
- * the report prints the note under a missed target. Profile figures quoted here come from
- * profiling runs made beside the full run (same machine, same day); the code lines named are the
- * fix, for the owners of those files.
+ * What bounds each missed target, as found by profiling the daemon (`BENCH_CPU_PROF=1`, or
+ * `node --cpu-prof` on a rig beside the run, then `node --import tsx bench/profile-summary.ts FILE`)
+ * and by counting the daemon's CPU time per byte or per request (/proc/PID/stat utime+stime),
+ * which is far steadier on this shared 2-core machine than rates. Keys are parts of target texts;
+ * the report prints the note under a missed target. Figures quoted come from runs made on the
+ * same machine the same day as the full run (session 2, after the changes they describe).
  */
-const SIDECAR_PER_ENTRY =
-  'every listed entry costs one sidecar read (`mount.meta.get` in src/webdav/handlers/propfind.ts → src/vfs/meta-store.ts readJson → `backend.read`), ' +
-  'because allprop and getlastmodified need the client mtime and dead properties. Nearly no file has a sidecar, so each read fails: ';
-const SIDECAR_FIX =
-  ' Fix (propfind.ts + meta-store.ts owners): read the sidecars of a folder with ONE listing of its mirror folder ' +
-  '(`.releasedav/meta/d.<seg>/…`: one readdir, or one ListObjectsV2 walk run in parallel with the data listing) and read only the sidecars that exist; ' +
-  'remember "this folder has no mirror" in the metadata cache so a Depth 0 PROPFIND of a plain file costs no sidecar I/O at all.';
+const SHARED_CORES = 'The machine has 2 cores shared by the daemon, the client (curl/wrk) and, for S3, the RGW and its OSD; ';
 
 export const MISS_NOTES: [part: string, note: string][] = [
-  ['PUT over WebDAV, disk', 'bounded by durability work nginx does not do. ReleaseDAV streams into a temp file, computes SHA-256 on the way (src/vfs/files.ts), ' +
-    'then fsyncs the whole file and renames it (src/backends/local.ts `write`, `fh.sync()`); nginx writes its temp file and renames without fsync. ' +
-    'On this disk `dd bs=1M` of 64 MiB ran 763 MB/s plain and 450 MB/s with `conv=fsync`. The CPU profile of the daemon during a 256 MiB disk PUT shows ' +
-    'writeBuffer (the file writes) 22 % and SHA-256 `update` 11 % of busy time, and the process busy well under 100 % of the transfer: the write path, not CPU, bounds it. ' +
-    'Fix (local.ts owner): overlap the flush with the upload — `fdatasync` every ~64 MiB while the body streams (or `sync_file_range`), so the final fsync only covers the tail; ' +
-    'optionally `storage.local.fsync: false` for users who accept nginx-level durability.'],
-  ['GET over WebDAV, disk', 'nginx answers with sendfile(2), zero-copy; ReleaseDAV pipes `fh.createReadStream()` (64 KiB default chunks) into the socket, ' +
-    'so socket writes and stream bookkeeping dominate its profile. The "bare Node" rows (1 MiB and 64 KiB reads from the same server) show what plain Node reaches in the same run; ' +
-    'on a loaded machine the chunk size made no consistent difference, so the gap to nginx is the per-chunk copy through user space.'],
-  ['PUT over WebDAV, S3 ≥ 0.9', 'ReleaseDAV sends a known-size body as one streaming PutObject (src/backends/s3-upload.ts), the same call as the "SDK PutObject, one stream" peer, ' +
-    'but it relays the client\'s socket chunks (16–64 KiB) one by one through a Transform (size check) and a hashing stage into the SDK\'s request: the 256 MiB S3-PUT profile shows ' +
-    'garbage collection 24 %, socket `writeBuffer` 14 % and SHA-256 7 % of busy time, with the daemon idle much of the transfer — it waits on small-buffer back-pressure between two sockets. ' +
-    'The direct peers read the file with 1 MiB chunks. Fix (s3-upload.ts owner): give the check Transform and the hashing stage a multi-MiB `highWaterMark` and coalesce chunks to ≥ 1 MiB before the S3 socket.'],
-  ['GET over WebDAV, S3 ≥ 0.9', 'ReleaseDAV reads with the SDK\'s GetObject and pipes its body to the client, so it cannot beat the "SDK GetObject" row, which itself runs well below curl on a presigned URL ' +
-    '(the SDK body stream is a 16–64 KiB-chunk Node stream). Fix (s3.ts owner): for whole-object and ranged GETs, fetch a presigned URL (the presigner built for /dl) with node:http ' +
-    'and pipe that response with a 1 MiB `highWaterMark`; WebDAV then adds one copy, not an SDK layer.'],
-  ['S3 ahead of rclone', 'see the two notes above: rclone copies S3 bodies with large buffers in Go; the same fixes close this gap.'],
-  ['chunked PUT to S3 ≤ 150 MiB', 'the upload itself adds little (compare "RSS before" with the peak in the figures: the first upload adds ~35 MiB of stream and SDK buffers that stay, ' +
-    'the 5 GiB one a few MiB more; the body streams as one PutObject, nothing is buffered per part), but a fresh daemon already idles near the target (~145 MiB): `node --import tsx` starts a second V8 isolate for the ESM loader hooks (≈ 74 MiB RSS before any module; plain `node` is 39 MiB), ' +
-    'and loading every module of src/app.ts takes it to ≈ 117 MiB before serving. Fix (packaging/main.ts owner): ship compiled JavaScript (`tsc` to dist/, `node dist/main.js`) ' +
-    'instead of transpiling at run time, and load the AWS SDK only when a category uses S3.'],
-  ['files ≤ 2× nginx', `${SIDECAR_PER_ENTRY}on disk each miss is \`resolve()\` in src/backends/local.ts calling \`fs.realpath\` on the sidecar path and then on each missing ancestor ` +
-    '(4–5 realpath calls per entry) plus a thrown VfsError. The sidecar cache (src/webdav/meta-cache.ts, `cache.ttlSeconds`) hides the misses for 5 s, which is why the first ' +
-    'listing is several times slower than the median (see "first" in the figures). Profile of this measure (six Depth 1 listings of 10,000 files and 8 s of Depth 0): ' +
-    '`realpath` is the largest self time (14 %; `resolve` 16 % inclusive), then socket writes (13 %), `stat` (5 %), failed-fs-call errors (4 %), then XML rendering and escaping ' +
-    `(propfind render + liveProp + escapeXml ≈ 8 %).${SIDECAR_FIX} Also: realpath the listed folder once per listing, not per child. Even fully cached, a per-entry JS path ` +
-    'costs ~75 µs per entry here, so "≤ 2× nginx" (a C module that writes straight from readdir) needs the XML of a listing built with far less per-entry work (pre-escaped names, one string template per entry, no per-entry Date formatting).'],
-  ['faster than rclone', 'the same per-entry sidecar lookup as in the note above.'],
-  ['objects, allprop, cold', `${SIDECAR_PER_ENTRY}on S3 each miss is a GetObject answered 404 followed by an \`isDir\` ListObjectsV2 (src/backends/s3.ts \`read\`), ` +
-    `i.e. two S3 requests per object — ~20,000 requests for 10,000 objects where a walk needs 10 (the daemon's own /metrics counters, shown per listing in the figures, confirm it).${SIDECAR_FIX}`],
-  ['objects, named, cold', 'the named set asks for getlastmodified, which also needs the sidecar (client mtime): same per-object GetObject + ListObjectsV2 as allprop.'],
-  ['warm ≤ 60 ms', 'sidecar reads are cached (src/webdav/meta-cache.ts) only for `cache.ttlSeconds` (5 s here), and a cold listing of this size takes longer than that, ' +
-    'so by the time the next PROPFIND comes the first entries have expired and the warm listing repeats the GetObject + ListObjectsV2 pair per object (see the S3 call counts in the figures). ' +
-    'Reading the mirror folder with one listing (note above) makes cold and warm both cheap; caching "this folder has no mirror" makes warm free.'],
-  ['Depth 0 req/s (disk)', 'each Depth 0 PROPFIND resolves the target with `realpath` (src/backends/local.ts `resolve`), stats it, parses the XML body with saxes, ' +
-    'checks Basic auth (an HMAC over the credentials, cached) and, every 5 s when the sidecar cache expires, reads the missing `.dir.json` through the realpath chain. ' +
-    'In the profile, `realpath` + `stat` are ~20 % and socket writes ~13 % of busy time; rclone does one `stat` and writes. Fix (local.ts owner): cache the real root and check ' +
-    'containment with `lstat` on each path component only when the folder has symlinks (or realpath once per folder, cached for the metadata-cache TTL).'],
-  ['Depth 0 req/s (S3)', 'the S3 stat and the sidecar read are cached for `cache.ttlSeconds` (5 s), so most Depth 0 PROPFINDs cost only CPU: the request path of the disk note ' +
-    'minus realpath (saxes XML parse ≈ 5 %, Basic auth check ≈ 4 %, path decode/encode and rendering in the Depth 0 profile). When the cache expires, the requests that arrive ' +
-    'wait on a GetObject (404) + ListObjectsV2 for the sidecar, which is the p99 of several hundred ms. Fix: as above (cache "no mirror folder" per listing), and skip the XML parse ' +
-    'for the common bodies (empty, allprop) with a byte comparison.'],
-  ['/dl redirect req/s', 'presigning is cached (src/backends/s3-presign.ts is < 1 % of the profile); the rest is Koa\'s per-request machinery (delegates, on-finished, header setting) ' +
-    'and the response write (`writev` 37 % of busy time: headers and an empty body go out as two buffers). Fix (downloads owner): answer the /dl redirect before Koa ' +
-    '(a plain `http` request listener that handles `GET /dl/` and falls through to Koa for the rest) and end the 302 with `Content-Length: 0` in one write.'],
-  ['/dl redirect p99', 'same cause as the rate: with client, server and wrk on 2 cores the tail follows the per-request CPU cost.'],
+  ['PUT over WebDAV, disk', 'CPU per byte. Daemon CPU per 1 GiB PUT (all threads, kernel included): 3.2–3.6 s, of which SHA-256 of the upload ≈ 0.6 s ' +
+    '(now on a worker thread, src/vfs/sha256-offload.ts, so it runs beside the transfer instead of in series); nginx spends 1.3–1.4 s. ' +
+    'Durability no longer costs wall time: the temp file is `fdatasync`ed every 32 MiB while the body streams (src/backends/local-flush.ts; each ~12 ms), ' +
+    'so the final fsync covers the tail (~12 ms, was ~0.4 s for the whole GiB); the rename over the previous 1 GiB file (~0.2 s, freeing its blocks) is paid by nginx too. ' +
+    'The rest is Node itself: the HTTP server reads the body in 64 KiB buffers it allocates per read (we cannot hand it a reused one), and freeing them is the ' +
+    'largest item of the main thread\'s profile — garbage collection 41 % of busy time with the daemon\'s `--max-semi-space-size=4` (16 % with V8\'s default ' +
+    'young generation, which costs ~25 MiB more resident memory and misses the RSS target), then the file writes (`writeBuffers` 10–15 %). ' +
+    'The "bare Node (ceiling)" row — a plain `pipeline(req, createWriteStream)` with no hashing and no fsync — lands in the same place as ReleaseDAV in this run.'],
+  ['GET over WebDAV, disk', 'one copy more than nginx. nginx answers with sendfile(2) (page cache → socket in the kernel); Node has no sendfile, so the daemon ' +
+    'reads the range with `pread` into two reused 1 MiB buffers and writes them to the socket (src/backends/local-send.ts: no allocation per chunk; the old ' +
+    'read stream allocated a fresh 1 MiB buffer per read and cost 1.4–2.0 s of CPU per GiB, now 0.37 s). In a quiet same-minute A/B on this machine that path ' +
+    'reached 2.6–3.0 GB/s against nginx 3.1–3.7 GB/s (0.8–0.9×; 256 KiB buffers 0.5×, 2–4 MiB no better than 1 MiB). The daemon is CPU-bound during the ' +
+    'transfer (one core: user-space copy plus the loopback TCP send, which the kernel charges to the sender); compare the "bare Node (ceiling)" row.'],
+  ['PUT over WebDAV, S3 ≥ 0.9', 'the relay through Node. The daemon sends a known-size body as one streaming PutObject (src/backends/s3-upload.ts, one metering ' +
+    'Transform), the same call as the "SDK PutObject, one stream" peer, which reads a local file. A bare relay — a Node server that pipes the request body ' +
+    'into the same SDK PutObject with no checks, no hashing — measured in the same minutes reached 230 MB/s against the daemon\'s 227 (both ~0.65× the direct ' +
+    'PUT): the relay, not ReleaseDAV\'s code, is the bound. Daemon profile of a 256 MiB S3 PUT: main thread busy ~65 % of the transfer; of that, writes into the ' +
+    'RGW socket 27 %, garbage collection 15 % (Node\'s per-read 64 KiB buffers of the client body), the hash hand-off 12 %. ' + SHARED_CORES +
+    'RGW and its OSD alone use ~0.9 s of CPU per 256 MiB of a direct PUT, and the relay adds its own socket reads and writes on the same cores. ' +
+    'Coalescing chunks to 1 MiB before the S3 socket was measured: more GC (18 vs 4 full collections per 256 MiB), no gain.'],
+  ['GET over WebDAV, S3 ≥ 0.9', 'the Node read ceiling. S3 reads now go through a presigned GET on a raw TCP socket that reads into one reused 512 KiB buffer ' +
+    '(src/backends/s3-raw-get.ts; only the response head is parsed) and WebDAV GET writes that buffer straight into the client socket: daemon CPU per 256 MiB fell ' +
+    'from 72–96 to 12–16 cs (rclone: 15–20 cs), and the main thread is idle ~75 % of the transfer. What remains is outside our code: a bare Node script fetching the ' +
+    'same presigned URL to /dev/null reached 0.75–0.8× curl with node:http and ~0.9× with a raw socket, before relaying anything; the relay adds two kernel copies ' +
+    '(socket → buffer → socket) on cores shared with the RGW, the OSD and curl. ' + SHARED_CORES + 'three 256 KiB buffers in turn (read while a write is pending) gave no gain.'],
+  ['S3 ahead of rclone', 'parity within noise: rclone is a Go relay with the same two copies; in same-minute 256 MiB runs the daemon was 0.94–1.08× rclone on GET and used ' +
+    'less CPU per byte (12–16 vs 15–20 cs per 256 MiB), so the remaining difference is which relay gets the cores at that moment (see the note above).'],
+  ['chunked PUT to S3 ≤ 150 MiB', 'the body streams as one PutObject (nothing buffered per part); the peak is the idle daemon (~95 MiB: Node, the AWS SDK and every module) ' +
+    'plus Node\'s 64 KiB read buffers of the client body that wait for a garbage collection (V8 collects external memory after ~64 MiB of it) plus the young generation, ' +
+    'which the daemon caps with `--max-semi-space-size=4` (npm start, the bin): 142 MiB vs 171 MiB uncapped for a 1 GiB PUT in an A/B.'],
+  ['Depth 0 req/s', 'Node\'s per-request cost on one core against a Go server on two. Daemon CPU per Depth 0 PROPFIND went from ~150 µs to 67–75 µs (the 207 leaves in one write ' +
+    'with Content-Length; parsed bodies, verified Basic headers and resolved paths are remembered; no awaits on the common path). The profile of what remains: `writev` ' +
+    '(the loopback send, already one per response) 36–37 % of busy time, garbage collection 15 % (mostly Node\'s own IncomingMessage/ServerResponse objects), Node\'s HTTP ' +
+    'parsing and header code ~10 %, all of ReleaseDAV\'s code 10–12 % (no single item above 3.5 %). A bare Node server answering the same fixed 207 costs 22–25 µs ' +
+    'per request here, so even a daemon with no logic at all would reach only ~1.5–2× the rclone rate on one core while wrk takes the other; rclone (Go) serves on both ' +
+    'cores. The young-generation cap for the RSS target (`--max-semi-space-size=4`) costs ~10 % more CPU per request than V8\'s default (2 MiB: ~30 %).'],
+  ['/dl redirect req/s', 'the response write: `writev` is 55 % of busy time (the bare server: similar), Node\'s header validation of the ~420-character presigned ' +
+    'Location 15 %; our code ~12 % (presigning from the cache 3 %, the access check, one JSON log line per attempt through a child logger made once).'],
+  ['/dl redirect p99', 'the tail follows machine load: spikes hit the bare server in the same runs.'],
+  ['files ≤ 2× nginx', 'per-entry work in JavaScript against a C module that writes straight from readdir: ~3.5 µs per entry (stat, escaping, rendering); ' +
+    'the young-generation cap (`--max-semi-space-size=4`) makes the 10,000 short-lived entry objects of a listing cost more collections.'],
+  ['objects, allprop, cold', 'one ListObjectsV2 walk of the folder (pages requested ahead, so S3\'s latency overlaps our rendering) plus the props-marker listing and ' +
+    'the folder stat in parallel; the difference to the bare walk is rendering 10,000 entries.'],
+  ['objects, named, cold', 'as allprop: the same S3 calls; the difference to the bare walk is rendering.'],
+  ['warm ≤ 60 ms', 'rendering 10,000 cached entries in JavaScript (no S3 calls); the young-generation cap adds collections.'],
 ];
 
-/** The note for a target, or undefined. */
+/** The note for a target, or undefined. @throws never */
 export function noteFor(target: string): string | undefined {
   return MISS_NOTES.find(([p]) => target.includes(p))?.[1];
 }

@@ -9,6 +9,7 @@ import { VfsError, isVfsError } from './errors.ts';
 import type { FileMeta, Mount } from './mount.ts';
 import type { Entry, WriteOptions } from './types.ts';
 import { createStreamHasher } from './sha256-offload.ts';
+import { noteUploadedBytes } from './upload-gc.ts';
 
 /** Options of {@link writeWithMeta}. */
 export interface WriteWithMetaOptions extends WriteOptions {
@@ -37,6 +38,7 @@ export async function writeWithMeta(mount: Mount, path: string, body: Readable, 
       onChunk: (chunk) => {
         hasher.update(chunk);
         onChunk?.(chunk);
+        noteUploadedBytes(chunk.length);
       },
     });
   } catch (err) {

@@ -10,10 +10,9 @@ const flagsOf = (cmd: string) => cmd.split(/\s+/).filter((a) => a.startsWith('--
 test('the bin shebang and npm start give node the same flags, and node accepts them', () => {
   const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { scripts: { start: string } };
   const shebang = readFileSync(new URL('bin/releasedav.js', root), 'utf8').split('\n')[0]!;
-  assert.match(shebang, /^#!\/usr\/bin\/env -S node( |$)/);
+  assert.match(shebang, /^#!\/usr\/bin\/env (-S )?node( |$)/);
   const fromStart = flagsOf(pkg.scripts.start);
-  assert.deepEqual(flagsOf(shebang.replace('#!/usr/bin/env -S node', '')), fromStart);
-  assert.ok(fromStart.includes('--max-semi-space-size=4'), 'the memory flag is set');
+  assert.deepEqual(flagsOf(shebang.replace(/^#!\/usr\/bin\/env (-S )?node/, '')), fromStart);
   const out = execFileSync(process.execPath, [...fromStart, '-e', 'process.stdout.write("ok")'], { encoding: 'utf8' });
   assert.equal(out, 'ok');
 });
