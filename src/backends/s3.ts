@@ -239,7 +239,7 @@ export function createS3Backend(o: S3BackendOptions): Backend {
         }
         return body;
       } catch (err) {
-        if (isVfsError(err, 'ENOENT') && (await isDir(path))) throw new VfsError('EISDIR', `${q(path)} is a folder`);
+        if (isVfsError(err, 'ENOENT') && !ro?.folderAsMissing && (await isDir(path))) throw new VfsError('EISDIR', `${q(path)} is a folder`);
         throw err;
       }
     },

@@ -76,7 +76,7 @@ export function createMetaStore(backend: Backend): MetaStore {
   async function readJson(sidecar: string): Promise<Record<string, unknown> | undefined> {
     let stream: Readable;
     try {
-      stream = await backend.read(sidecar);
+      stream = await backend.read(sidecar, { folderAsMissing: true });
     } catch (e) {
       if (missing(e) || isVfsError(e, 'EISDIR')) return undefined;
       throw e;

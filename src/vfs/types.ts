@@ -39,6 +39,11 @@ export interface ReadOptions {
   range?: ByteRange; signal?: AbortSignal;
   /** Bytes the caller expects to read (e.g. the stat size): a large read may take a faster path. */
   sizeHint?: number;
+  /**
+   * The caller treats a folder at the path like a missing file: a backend may answer ENOENT for
+   * both (on S3 this spares the listing that tells them apart, one request per miss).
+   */
+  folderAsMissing?: boolean;
 }
 
 export interface WriteOptions {
