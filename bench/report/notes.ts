@@ -9,51 +9,52 @@
 const SHARED_CORES = 'The machine has 2 cores shared by the daemon, the client (curl/wrk) and, for S3, the RGW and its OSD; ';
 
 export const MISS_NOTES: [part: string, note: string][] = [
-  ['PUT over WebDAV, disk', 'CPU per byte. Daemon CPU per 1 GiB PUT (all threads, kernel included): 3.2–3.6 s, of which SHA-256 of the upload ≈ 0.6 s ' +
-    '(now on a worker thread, src/vfs/sha256-offload.ts, so it runs beside the transfer instead of in series); nginx spends 1.3–1.4 s. ' +
-    'Durability no longer costs wall time: the temp file is `fdatasync`ed every 32 MiB while the body streams (src/backends/local-flush.ts; each ~12 ms), ' +
-    'so the final fsync covers the tail (~12 ms, was ~0.4 s for the whole GiB); the rename over the previous 1 GiB file (~0.2 s, freeing its blocks) is paid by nginx too. ' +
-    'The rest is Node itself: the HTTP server reads the body in 64 KiB buffers it allocates per read (we cannot hand it a reused one), and freeing them is the ' +
-    'largest item of the main thread\'s profile — garbage collection 41 % of busy time with the daemon\'s `--max-semi-space-size=4` (16 % with V8\'s default ' +
-    'young generation, which costs ~25 MiB more resident memory and misses the RSS target), then the file writes (`writeBuffers` 10–15 %). ' +
-    'The "bare Node (ceiling)" row — a plain `pipeline(req, createWriteStream)` with no hashing and no fsync — lands in the same place as ReleaseDAV in this run.'],
-  ['GET over WebDAV, disk', 'one copy more than nginx. nginx answers with sendfile(2) (page cache → socket in the kernel); Node has no sendfile, so the daemon ' +
-    'reads the range with `pread` into two reused 1 MiB buffers and writes them to the socket (src/backends/local-send.ts: no allocation per chunk; the old ' +
-    'read stream allocated a fresh 1 MiB buffer per read and cost 1.4–2.0 s of CPU per GiB, now 0.37 s). In a quiet same-minute A/B on this machine that path ' +
-    'reached 2.6–3.0 GB/s against nginx 3.1–3.7 GB/s (0.8–0.9×; 256 KiB buffers 0.5×, 2–4 MiB no better than 1 MiB). The daemon is CPU-bound during the ' +
-    'transfer (one core: user-space copy plus the loopback TCP send, which the kernel charges to the sender); compare the "bare Node (ceiling)" row.'],
+  ['PUT over WebDAV, disk', 'CPU per byte. Daemon CPU per 1 GiB PUT (all threads, kernel included, /proc utime+stime): 2.7–3.1 s; nginx spends 1.3–1.4 s. ' +
+    'SHA-256 of the upload is ≈ 0.6 s of it (it is published in the catalog); it now runs on a worker thread (src/vfs/sha256-offload.ts) beside the transfer instead of in series. ' +
+    'Durability no longer costs wall time: the temp file is `fdatasync`ed every 32 MiB while the body streams (src/backends/local-flush.ts, ~12 ms each), so the final ' +
+    'fsync covers only the tail (~12 ms, was ~0.4 s for the whole GiB); the rename over the previous 1 GiB file (~0.2 s, freeing its blocks) is paid by nginx too. ' +
+    'Main-thread profile of two 1 GiB PUTs: busy ~1.2 s per GiB (about half the transfer), of which garbage collection 32 % — freeing the 64 KiB buffers Node\'s HTTP ' +
+    'server allocates for every socket read of the body (16,384 per GiB; there is no API to hand it a reused buffer) —, file writes 12 %, the hand-off to the hasher ' +
+    '(postMessage 6 %, copying into its batches 5 %). The "bare Node (ceiling)" row — `pipeline(req, createWriteStream)` with no hashing and no fsync — shows what Node itself reaches in the same run.'],
+  ['GET over WebDAV, disk', 'one copy more than nginx. nginx answers with sendfile(2) (page cache → socket inside the kernel); Node has no sendfile, so the daemon ' +
+    'reads the range with `pread` into two reused 1 MiB buffers and writes them to the socket (src/backends/local-send.ts: no allocation per chunk; the previous ' +
+    'read stream allocated a fresh 1 MiB buffer per read and cost 1.4–2.0 s of CPU per GiB, now 0.37 s). In quiet same-minute A/B runs that path reached ' +
+    '2.6–3.0 GB/s against nginx 3.1–3.7 GB/s (0.8–0.9×; 256 KiB buffers 0.5×, 2–4 MiB no better than 1 MiB). The daemon is CPU-bound during the transfer ' +
+    '(one core: the user-space copy plus the loopback TCP send, which the kernel charges to the sender), so the ratio moves with the machine\'s load around 0.8.'],
   ['PUT over WebDAV, S3 ≥ 0.9', 'the relay through Node. The daemon sends a known-size body as one streaming PutObject (src/backends/s3-upload.ts, one metering ' +
-    'Transform), the same call as the "SDK PutObject, one stream" peer, which reads a local file. A bare relay — a Node server that pipes the request body ' +
-    'into the same SDK PutObject with no checks, no hashing — measured in the same minutes reached 230 MB/s against the daemon\'s 227 (both ~0.65× the direct ' +
-    'PUT): the relay, not ReleaseDAV\'s code, is the bound. Daemon profile of a 256 MiB S3 PUT: main thread busy ~65 % of the transfer; of that, writes into the ' +
-    'RGW socket 27 %, garbage collection 15 % (Node\'s per-read 64 KiB buffers of the client body), the hash hand-off 12 %. ' + SHARED_CORES +
-    'RGW and its OSD alone use ~0.9 s of CPU per 256 MiB of a direct PUT, and the relay adds its own socket reads and writes on the same cores. ' +
+    'Transform), the same call as the "SDK PutObject, one stream" peer, which reads a local file. A bare relay — a Node server piping the request body into the same ' +
+    'SDK PutObject with no checks and no hashing — measured in the same minutes reached 230 MB/s against the daemon\'s 227 (both ~0.65× the direct PUT): the relay, ' +
+    'not ReleaseDAV\'s code, is the bound. Daemon profile of a 256 MiB S3 PUT: main thread busy ~65 % of the transfer; of that, writes into the RGW socket 27 %, ' +
+    'garbage collection 15 % (Node\'s per-read 64 KiB buffers of the client body), the hash hand-off 12 %. ' + SHARED_CORES +
+    'RGW and its OSD alone use ~0.9 s of CPU per 256 MiB of a direct PUT, and a relay adds its own socket reads and writes on the same cores. ' +
     'Coalescing chunks to 1 MiB before the S3 socket was measured: more GC (18 vs 4 full collections per 256 MiB), no gain.'],
-  ['GET over WebDAV, S3 ≥ 0.9', 'the Node read ceiling. S3 reads now go through a presigned GET on a raw TCP socket that reads into one reused 512 KiB buffer ' +
-    '(src/backends/s3-raw-get.ts; only the response head is parsed) and WebDAV GET writes that buffer straight into the client socket: daemon CPU per 256 MiB fell ' +
+  ['GET over WebDAV, S3 ≥ 0.9', 'the Node read ceiling. S3 reads go through a presigned GET on a raw TCP socket that reads into one reused 512 KiB buffer ' +
+    '(src/backends/s3-raw-get.ts; only the response head is parsed), and WebDAV GET writes that buffer straight into the client socket: daemon CPU per 256 MiB fell ' +
     'from 72–96 to 12–16 cs (rclone: 15–20 cs), and the main thread is idle ~75 % of the transfer. What remains is outside our code: a bare Node script fetching the ' +
     'same presigned URL to /dev/null reached 0.75–0.8× curl with node:http and ~0.9× with a raw socket, before relaying anything; the relay adds two kernel copies ' +
     '(socket → buffer → socket) on cores shared with the RGW, the OSD and curl. ' + SHARED_CORES + 'three 256 KiB buffers in turn (read while a write is pending) gave no gain.'],
-  ['S3 ahead of rclone', 'parity within noise: rclone is a Go relay with the same two copies; in same-minute 256 MiB runs the daemon was 0.94–1.08× rclone on GET and used ' +
-    'less CPU per byte (12–16 vs 15–20 cs per 256 MiB), so the remaining difference is which relay gets the cores at that moment (see the note above).'],
-  ['chunked PUT to S3 ≤ 150 MiB', 'the body streams as one PutObject (nothing buffered per part); the peak is the idle daemon (~95 MiB: Node, the AWS SDK and every module) ' +
-    'plus Node\'s 64 KiB read buffers of the client body that wait for a garbage collection (V8 collects external memory after ~64 MiB of it) plus the young generation, ' +
-    'which the daemon caps with `--max-semi-space-size=4` (npm start, the bin): 142 MiB vs 171 MiB uncapped for a 1 GiB PUT in an A/B.'],
+  ['S3 ahead of rclone', 'parity within noise: rclone is a Go relay with the same two copies; in same-minute 256 MiB runs the daemon was 0.94–1.08× rclone on GET while using ' +
+    'less CPU per byte (12–16 vs 15–20 cs per 256 MiB), so the difference is which relay gets the cores at that moment.'],
+  ['chunked PUT to S3 ≤ 150 MiB', 'the body streams as one PutObject (nothing buffered per part); the peak is the idle daemon (~95–110 MiB: Node, the AWS SDK and every module) ' +
+    'plus the young generation plus Node\'s 64 KiB read buffers of the client body waiting for a collection. During uploads the daemon asks V8 for a young-generation ' +
+    'collection every 8 MiB (src/vfs/upload-gc.ts, ~50 µs each), which frees those buffers promptly: 1 GiB PUT to S3 peak 131 MiB vs 171 MiB without it in an A/B.'],
   ['Depth 0 req/s', 'Node\'s per-request cost on one core against a Go server on two. Daemon CPU per Depth 0 PROPFIND went from ~150 µs to 67–75 µs (the 207 leaves in one write ' +
-    'with Content-Length; parsed bodies, verified Basic headers and resolved paths are remembered; no awaits on the common path). The profile of what remains: `writev` ' +
+    'with Content-Length; parsed bodies, verified Basic headers and resolved paths are remembered; no awaits on the common path). Profile of what remains: `writev` ' +
     '(the loopback send, already one per response) 36–37 % of busy time, garbage collection 15 % (mostly Node\'s own IncomingMessage/ServerResponse objects), Node\'s HTTP ' +
     'parsing and header code ~10 %, all of ReleaseDAV\'s code 10–12 % (no single item above 3.5 %). A bare Node server answering the same fixed 207 costs 22–25 µs ' +
-    'per request here, so even a daemon with no logic at all would reach only ~1.5–2× the rclone rate on one core while wrk takes the other; rclone (Go) serves on both ' +
-    'cores. The young-generation cap for the RSS target (`--max-semi-space-size=4`) costs ~10 % more CPU per request than V8\'s default (2 MiB: ~30 %).'],
+    'per request here; with wrk on the other core, one Node thread at our 67–75 µs tops out near 13–15k req/s, while rclone (Go) serves on both cores, so "2×" would need ' +
+    'the daemon\'s own work to shrink to about the bare server\'s. On S3 the rate also carries the metadata cache\'s 5 s expiry (a stat + sidecar refresh on RGW every 5 s: the p99).'],
   ['/dl redirect req/s', 'the response write: `writev` is 55 % of busy time (the bare server: similar), Node\'s header validation of the ~420-character presigned ' +
     'Location 15 %; our code ~12 % (presigning from the cache 3 %, the access check, one JSON log line per attempt through a child logger made once).'],
   ['/dl redirect p99', 'the tail follows machine load: spikes hit the bare server in the same runs.'],
-  ['files ≤ 2× nginx', 'per-entry work in JavaScript against a C module that writes straight from readdir: ~3.5 µs per entry (stat, escaping, rendering); ' +
-    'the young-generation cap (`--max-semi-space-size=4`) makes the 10,000 short-lived entry objects of a listing cost more collections.'],
-  ['objects, allprop, cold', 'one ListObjectsV2 walk of the folder (pages requested ahead, so S3\'s latency overlaps our rendering) plus the props-marker listing and ' +
-    'the folder stat in parallel; the difference to the bare walk is rendering 10,000 entries.'],
-  ['objects, named, cold', 'as allprop: the same S3 calls; the difference to the bare walk is rendering.'],
-  ['warm ≤ 60 ms', 'rendering 10,000 cached entries in JavaScript (no S3 calls); the young-generation cap adds collections.'],
+  ['files ≤ 2× nginx', 'per-entry work in JavaScript (stat, escaping, rendering: ~3.5 µs per entry) against a C module that writes straight from readdir.'],
+  ['objects, allprop, cold', 'the critical path before the first byte: the target\'s stat (HeadObject, then a one-key ListObjectsV2 that finds the folder) and its sidecar ' +
+    '(GetObject, 404), while the folder\'s pages are read ahead (up to 4,096 entries; each next page is asked for before the current one is rendered, src/backends/s3.ts `list`). ' +
+    'The ten pages themselves are sequential (continuation tokens), and their XML is parsed by the SDK on the same thread that renders the 207 (allprop: ~10 properties per ' +
+    'entry, 35–50 ms for 10,000 warm). After this full run a missing sidecar stopped costing the folder check (ReadOptions.folderAsMissing: 18 → 16 S3 calls per listing); ' +
+    'a PROPFIND-only run right after measured allprop cold 1.27× and named cold 1.07× the walk.'],
+  ['objects, named, cold', 'as allprop (see that note); fewer properties to render. A run right after the sidecar change measured 1.07×.'],
+  ['warm ≤ 60 ms', 'rendering 10,000 cached entries in JavaScript (no S3 calls).'],
 ];
 
 /** The note for a target, or undefined. @throws never */
