@@ -32,7 +32,8 @@ export const MISS_NOTES: [part: string, note: string][] = [
     '(src/backends/s3-raw-get.ts; only the response head is parsed), and WebDAV GET writes that buffer straight into the client socket: daemon CPU per 256 MiB fell ' +
     'from 72–96 to 12–16 cs (rclone: 15–20 cs), and the main thread is idle ~75 % of the transfer. What remains is outside our code: a bare Node script fetching the ' +
     'same presigned URL to /dev/null reached 0.75–0.8× curl with node:http and ~0.9× with a raw socket, before relaying anything; the relay adds two kernel copies ' +
-    '(socket → buffer → socket) on cores shared with the RGW, the OSD and curl. ' + SHARED_CORES + 'three 256 KiB buffers in turn (read while a write is pending) gave no gain.'],
+    '(socket → buffer → socket) on cores shared with the RGW, the OSD and curl. ' + SHARED_CORES + 'three 256 KiB buffers in turn (read while a write is pending) gave no gain. ' +
+    'With the same GET code the full runs of this session measured 0.49× and 0.85× curl (and 0.64× and 1.14× rclone): the S3 relay is the measure most exposed to how the four busy processes share two cores.'],
   ['S3 ahead of rclone', 'parity within noise: rclone is a Go relay with the same two copies; in same-minute 256 MiB runs the daemon was 0.94–1.08× rclone on GET while using ' +
     'less CPU per byte (12–16 vs 15–20 cs per 256 MiB), so the difference is which relay gets the cores at that moment.'],
   ['chunked PUT to S3 ≤ 150 MiB', 'the body streams as one PutObject (nothing buffered per part); the peak is the idle daemon (~95–110 MiB: Node, the AWS SDK and every module) ' +
@@ -48,12 +49,13 @@ export const MISS_NOTES: [part: string, note: string][] = [
     'Location 15 %; our code ~12 % (presigning from the cache 3 %, the access check, one JSON log line per attempt through a child logger made once).'],
   ['/dl redirect p99', 'the tail follows machine load: spikes hit the bare server in the same runs.'],
   ['files ≤ 2× nginx', 'per-entry work in JavaScript (stat, escaping, rendering: ~3.5 µs per entry) against a C module that writes straight from readdir.'],
-  ['objects, allprop, cold', 'the critical path before the first byte: the target\'s stat (HeadObject, then a one-key ListObjectsV2 that finds the folder) and its sidecar ' +
-    '(GetObject, 404), while the folder\'s pages are read ahead (up to 4,096 entries; each next page is asked for before the current one is rendered, src/backends/s3.ts `list`). ' +
-    'The ten pages themselves are sequential (continuation tokens), and their XML is parsed by the SDK on the same thread that renders the 207 (allprop: ~10 properties per ' +
-    'entry, 35–50 ms for 10,000 warm). After this full run a missing sidecar stopped costing the folder check (ReadOptions.folderAsMissing: 18 → 16 S3 calls per listing); ' +
-    'a PROPFIND-only run right after measured allprop cold 1.27× and named cold 1.07× the walk.'],
-  ['objects, named, cold', 'as allprop (see that note); fewer properties to render. A run right after the sidecar change measured 1.07×.'],
+  ['objects, allprop, cold', 'the critical path before the first byte plus a single-threaded render. Before the 207 can start, the target\'s stat (HeadObject, then a ' +
+    'one-key ListObjectsV2 that finds the folder) and its sidecar (GetObject, 404; a missing sidecar no longer costs a folder check: 16 S3 calls per listing, was 18) run ' +
+    'while the folder\'s pages are read ahead (up to 4,096 entries; each next page is asked for before the current one is rendered, src/backends/s3.ts `list`). The ten pages ' +
+    'are sequential by nature (continuation tokens), and their XML is parsed by the SDK on the same thread that renders the 207 (allprop: ~10 properties per entry, ' +
+    '31–49 ms for 10,000 warm), while the walk only parses. The three cold listings spread widely (e.g. 490–713 ms in this run; a PROPFIND-only run of the same code ' +
+    'measured 1.27× allprop and 1.07× named), so the ratio moves with the load the RGW and the OSD put on the same two cores.'],
+  ['objects, named, cold', 'as allprop (see that note), with fewer properties to render; a PROPFIND-only run of the same code measured 1.07×.'],
   ['warm ≤ 60 ms', 'rendering 10,000 cached entries in JavaScript (no S3 calls).'],
 ];
 
