@@ -1,14 +1,13 @@
 /** The streaming flusher syncs while a file is written and closes its own descriptor in every case. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readlinkSync, createWriteStream, writeFileSync } from 'node:fs';
+import { mkdtempSync, createWriteStream, writeFileSync } from 'node:fs';
+import { openOn } from '../helpers/open-fds.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { createStreamingFlusher } from '../../src/backends/local-flush.ts';
 
-/** Descriptors of this process open on `path` (counting all descriptors is flaky: other tests' sockets come and go). */
-const openOn = (path: string) => readdirSync('/proc/self/fd').filter((fd) => { try { return readlinkSync(`/proc/self/fd/${fd}`) === path; } catch { return false; } }).length;
 
 test('flushes during a 96 MiB write and leaves no descriptor open', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'rdav-flush-'));

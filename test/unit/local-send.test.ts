@@ -1,7 +1,8 @@
 /** Disk reads written straight into a socket: exact bytes for any range, slow receivers, a receiver that leaves, no leaked descriptors. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { openOn } from '../helpers/open-fds.ts';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,8 +12,6 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { makeSendable, SEND_BUFFER_BYTES } from '../../src/backends/local-send.ts';
 
-/** Descriptors of this process open on `path`. */
-const openOn = (path: string) => readdirSync('/proc/self/fd').filter((fd) => { try { return readlinkSync(`/proc/self/fd/${fd}`) === path; } catch { return false; } }).length;
 const dir = mkdtempSync(join(tmpdir(), 'rdav-send-'));
 const data = randomBytes(3 * SEND_BUFFER_BYTES + 12_345);
 const file = join(dir, 'f.bin');
