@@ -17,8 +17,10 @@ import { s3Call, type S3CallCounter } from './s3-errors.ts';
 
 /** Parts of one size before an unknown-length upload doubles its part size. */
 export const PARTS_PER_SIZE = 1000;
-const MAX_PARTS = 10_000;
-const MAX_PART_BYTES = 5 * 1024 * 1024 * 1024;
+/** S3's limit on parts per multipart upload. */
+export const MAX_PARTS = 10_000;
+/** S3's largest part, which is also its largest single PUT / CopyObject. */
+export const MAX_PART_BYTES = 5 * 1024 * 1024 * 1024;
 
 /** Part size of part `n` (1-based). @throws VfsError EINVAL past S3's 10,000 parts */
 export function partSizeFor(n: number, firstBytes: number, grows: boolean): number {

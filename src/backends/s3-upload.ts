@@ -14,15 +14,14 @@ import type { Logger } from '../log.ts';
 import { VfsError } from '../vfs/errors.ts';
 import type { WriteOptions } from '../vfs/types.ts';
 import { s3Call, toVfsError, type S3CallCounter } from './s3-errors.ts';
-import { uploadInParts, type PartedUpload } from './s3-multipart.ts';
+import { MAX_PART_BYTES, MAX_PARTS, uploadInParts, type PartedUpload } from './s3-multipart.ts';
 
 type UploadParams = PartedUpload['params'];
 
 const MiB = 1024 * 1024;
-/** S3's limit on parts per multipart upload. */
-export const MAX_PARTS = 10_000;
+export { MAX_PARTS };
 /** S3's largest part and largest single PUT / CopyObject. */
-export const MAX_SINGLE_BYTES = 5 * 1024 * MiB;
+export const MAX_SINGLE_BYTES = MAX_PART_BYTES;
 
 /** Size thresholds; tests lower them to exercise the multipart paths with small objects. */
 export interface S3Limits {
