@@ -5,10 +5,8 @@
 import type { Logger } from '../log.ts';
 import type { Mount } from '../vfs/mount.ts';
 import type { Entry } from '../vfs/types.ts';
-import { isVfsError } from '../vfs/errors.ts';
 import { baseName } from '../vfs/path.ts';
 import { isChangelogName, isHiddenName, isItemName, RELEASE_YAML } from './item-names.ts';
-import { guessMaturity } from './maturity.ts';
 import { readSmallText } from './read-text.ts';
 import { parseReleaseYaml, RELEASE_YAML_MAX_BYTES, type ReleaseYaml } from './release-yaml.ts';
 import type { CategoryRules } from './category-rules.ts';
@@ -153,7 +151,7 @@ async function readOptional(inp: BuildReleaseInput, path: string, max: number): 
   try {
     return await readSmallText(inp.mount.backend, path, max);
   } catch (err) {
-    if (!isVfsError(err, 'ENOENT')) inp.log.warn({ category: inp.slug, path, err: errText(err) }, 'catalog: cannot read a file');
+    inp.log.warn({ category: inp.slug, path, err: errText(err) }, 'catalog: cannot read a file');
     return undefined;
   }
 }

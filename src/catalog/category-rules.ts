@@ -3,8 +3,8 @@
  * and how CHANGELOG notes are derived. Bleeding-edge categories use `./bleeding-edge/`'s rules.
  */
 import type { CategoryConfig } from '../config/schema.ts';
-import { changelogNotes, maturityFromName } from './bleeding-edge/index.ts';
-import { guessMaturity } from './maturity.ts';
+import { changelogNotes } from './bleeding-edge/index.ts';
+import { maturityOf } from './maturity.ts';
 import type { Maturity, NoteLine } from './types.ts';
 
 /** The rules the catalog builder applies to one category. */
@@ -18,13 +18,13 @@ export interface CategoryRules {
   changelogNotes?(previous: string | undefined, current: string): NoteLine[];
 }
 
-const NORMAL: CategoryRules = { maturityFromName: guessMaturity, dateFrom: 'newest' };
+const NORMAL: CategoryRules = { maturityFromName: (name) => maturityOf(name, 'normal'), dateFrom: 'newest' };
 
 /** Rules for a category by its type. @throws never */
 export function rulesFor(category: CategoryConfig): CategoryRules {
   if (category.type !== 'bleeding-edge') return NORMAL;
   return {
-    maturityFromName: (name) => maturityFromName(name) ?? 'alpha',
+    maturityFromName: (name) => maturityOf(name, 'bleeding-edge'),
     dateFrom: 'oldest',
     settleSeconds: category.bleedingEdge.settleSeconds,
     changelogNotes,

@@ -1,13 +1,25 @@
-/** Reads a small text file from a backend, with a size cap (never buffers an unbounded stream). */
+/**
+ * The one way the catalog reads a small text file (release.yaml, CHANGELOG, SHA256SUMS): UTF-8,
+ * with a size cap, so an unbounded stream is never buffered.
+ */
 import type { Backend } from '../vfs/types.ts';
-import { VfsError } from '../vfs/errors.ts';
+import { isVfsError, VfsError } from '../vfs/errors.ts';
+
+/** The default cap: the largest CHANGELOG / SHA256SUMS read into memory. */
+export const MAX_TEXT_BYTES = 1024 * 1024;
 
 /**
- * Reads `path` as UTF-8, refusing files over `maxBytes`.
- * @throws VfsError from the backend (ENOENT, EIO…), EINVAL if the file exceeds `maxBytes`.
+ * The UTF-8 text of `path`, or undefined when it does not exist.
+ * @throws VfsError EINVAL if the file is larger than `maxBytes`; EIO (and other backend codes) on storage failure.
  */
-export async function readSmallText(backend: Backend, path: string, maxBytes: number): Promise<string> {
-  const stream = await backend.read(path);
+export async function readSmallText(backend: Backend, path: string, maxBytes = MAX_TEXT_BYTES): Promise<string | undefined> {
+  let stream;
+  try {
+    stream = await backend.read(path);
+  } catch (err) {
+    if (isVfsError(err, 'ENOENT')) return undefined;
+    throw err;
+  }
   const chunks: Buffer[] = [];
   let total = 0;
   try {

@@ -1,23 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  maturityFromName, changelogNotes, isJunk, isItemName, planRetention, parseSha256Sums, releaseFacts, compareNewestFirst,
+  changelogNotes, isJunk, isItemName, planRetention, parseSha256Sums, releaseFacts, compareNewestFirst,
 } from '../../src/catalog/bleeding-edge/index.ts';
 import type { Entry } from '../../src/vfs/types.ts';
-
-test('maturityFromName: suffixes in any case, _ or - separator, numbered pre-releases', () => {
-  assert.equal(maturityFromName('2026-11-25-a1b2c3'), undefined);
-  assert.equal(maturityFromName('1.0_ALPHA'), 'alpha');
-  assert.equal(maturityFromName('1.0_beta'), 'beta');
-  assert.equal(maturityFromName('1.0_Rc'), 'rc');
-  assert.equal(maturityFromName('1.0_STABLE'), 'stable');
-  assert.equal(maturityFromName('2.0-rc2'), 'rc');
-  assert.equal(maturityFromName('2.0-beta.3'), 'beta');
-  assert.equal(maturityFromName('nightlyrc'), undefined);
-  assert.equal(maturityFromName('1.0_stable2'), undefined);
-  assert.equal(maturityFromName('rc_1.0'), undefined);
-  assert.equal(maturityFromName('_BETA'), 'beta');
-});
 
 test('changelogNotes: whole changelog for a first release, kinds from the first character', () => {
   const notes = changelogNotes(undefined, '+ new thing\n- old thing\n# crash fixed\n~ tweak\n! breaking\nplain\n\n');

@@ -3,8 +3,10 @@ import type { Backend } from '../../src/vfs/types.ts';
 import type { Maturity, NoteLine } from '../../src/catalog/types.ts';
 import { baseName } from '../../src/vfs/path.ts';
 import {
-  releaseFacts, maturityFromName, changelogNotes, compareNewestFirst, isJunk, isItemName, isChangelogName, readSmallText,
+  releaseFacts, changelogNotes, compareNewestFirst, isJunk, isItemName, isChangelogName,
 } from '../../src/catalog/bleeding-edge/index.ts';
+import { maturityOf } from '../../src/catalog/maturity.ts';
+import { readSmallText } from '../../src/catalog/read-text.ts';
 
 export interface ViewRelease { version: string; date: Date; maturity: Maturity; notes: NoteLine[]; items: string[]; settling: boolean }
 
@@ -18,7 +20,7 @@ export async function viewOf(backend: Backend, settleSeconds: number, now = new 
     const cl = facts.files.find((f) => isChangelogName(baseName(f.path)));
     rows.push({
       version: folder.path, date: facts.date, settling: facts.settling,
-      maturity: maturityFromName(folder.path) ?? 'alpha', notes: [],
+      maturity: maturityOf(folder.path, 'bleeding-edge'), notes: [],
       items: facts.files.map((f) => baseName(f.path)).filter(isItemName).sort(),
       changelog: cl ? await readSmallText(backend, cl.path) : undefined,
     });

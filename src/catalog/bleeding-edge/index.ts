@@ -8,8 +8,8 @@
  *   mtime), the folder's own time when it is empty — derived from storage, so every daemon agrees;
  *   `settling` sets `Release.settling` (and `published: false`) while a file changed within
  *   `settleSeconds`.
- * - Maturity: release.yaml, else {@link maturityFromName} (`_ALPHA`/`_BETA`/`_RC`/`_STABLE`, any
- *   case, `-` also accepted as separator, alpha/beta/rc may be numbered: `2.0-rc2`), else `alpha`.
+ * - Maturity: release.yaml, else the name's maturity word (the one rule of `../maturity.ts`:
+ *   `2.0_BETA`, `2.0-rc2`, `nightly-…`), else `alpha`.
  * - Items: files for which {@link isItemName} holds (not junk, not CHANGELOG, not release.yaml).
  * - Notes: release.yaml notes win; otherwise {@link changelogNotes}(previous CHANGELOG, this CHANGELOG)
  *   where "previous" is the next older release in {@link compareNewestFirst} order.
@@ -23,12 +23,10 @@
  *   (a release published, settled, changed, pruned or vanished); the composition root invalidates
  *   the catalog there. The catalog never triggers scans (no work on a visitor's request).
  */
-export { maturityFromName } from './maturity.ts';
 export { changelogNotes, noteFromLine } from './changelog.ts';
 export { isJunk, isItemName, isChangelogName, isReleaseYamlName } from './junk.ts';
 export { planRetention, compareNewestFirst, type RetentionCandidate, type RetentionRules } from './retention.ts';
 export { parseSha256Sums, checkSums, SHA256SUMS_NAME } from './sha256sums.ts';
 export { releaseFacts, type ReleaseFacts } from './release-facts.ts';
-export { readSmallText } from './read-text.ts';
 export type { ScanResult } from './scan-category.ts';
 export { createBleedingEdgeScanner, type BleedingEdgeScanner, type BleedingEdgeScannerDeps } from './scanner.ts';

@@ -2,7 +2,7 @@
 import type { Mount } from '../../vfs/mount.ts';
 import type { Item, Release } from '../types.ts';
 import { joinPath } from '../../vfs/path.ts';
-import { readSmallText } from './read-text.ts';
+import { readSmallText } from '../read-text.ts';
 
 /** File name looked for in a release folder (exact, as `sha256sum` users write it). */
 export const SHA256SUMS_NAME = 'SHA256SUMS';
