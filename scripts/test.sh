@@ -2,6 +2,9 @@
 # The project's test command (`npm test`). Starts a test S3 and runs the node:test suites.
 #   scripts/test.sh                         # every test/**/*.test.ts
 #   scripts/test.sh test/contract/s3.test.ts # selected files
+# First the Debian packages of scripts/debian-packages.txt (Ceph, litmus, rclone, chromium,
+# redis-server, haproxy, php-cli…) are installed if missing and we are root with apt-get
+# (scripts/install-debian-packages.sh; otherwise it says once what is missing and goes on).
 # S3: if RDAV_TEST_S3_ENDPOINT is already set, that server is used as is. Otherwise a throwaway
 # Ceph RGW (scripts/s3-test-server/start-rgw.sh) when radosgw, ceph-mon and ceph-osd are
 # installed, else s3rver from npm (tests it cannot honour are skipped with a reason).
@@ -52,6 +55,8 @@ start_s3rver() {
   # shellcheck disable=SC1091
   . "$RUN_DIR/s3rver/env.sh"
 }
+
+scripts/install-debian-packages.sh
 
 if [ -n "${RDAV_TEST_S3_ENDPOINT:-}" ]; then
   echo "== test S3: ${RDAV_TEST_S3_KIND:-rgw} at $RDAV_TEST_S3_ENDPOINT (from the environment)"
