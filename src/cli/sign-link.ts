@@ -4,16 +4,14 @@
 import { DEFAULT_CONFIG_PATH, loadConfigFile } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { createLinkSigner } from '../downloads/links.ts';
+import { configuredBaseUrl } from '../downloads/public-origin.ts';
 import { parseDuration, type ParsedArgs } from './args.ts';
 import { EXIT, UsageError, type ExitCode } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
 
-/** Base URL of the downloads listener: downloads.publicUrl, else http(s)://host:port/. @throws never */
+/** Base URL of the downloads listener (trailing slash): {@link configuredBaseUrl}, the rule the daemon uses without a request. @throws never */
 export function downloadsBaseUrl(cfg: Config): URL {
-  const d = cfg.downloads;
-  if (d.publicUrl) return new URL(d.publicUrl.endsWith('/') ? d.publicUrl : `${d.publicUrl}/`);
-  const host = d.host.includes(':') ? `[${d.host}]` : d.host;
-  return new URL(`${d.tls ? 'https' : 'http'}://${host}:${d.port}/`);
+  return new URL(`${configuredBaseUrl(cfg.downloads)}/`);
 }
 
 /** @throws UsageError (bad path or ttl, no links.secret), ConfigError */

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { Secret } from './secret.ts';
+import { LOOPBACK_CIDRS, isCidr } from '../security/addresses.ts';
 
 /** SigV4 presigned URLs cannot live longer than 7 days. */
 export const SIGV4_MAX_SECONDS = 7 * 24 * 3600;
@@ -23,6 +24,10 @@ export const CANNED_ACLS = [
   'aws-exec-read', 'bucket-owner-read', 'bucket-owner-full-control',
 ] as const;
 
+/** A list of IP addresses / CIDR ranges, loopback by default. */
+const cidrList = () => z.array(z.string().refine(isCidr, 'not an IP address or CIDR range (e.g. 10.0.0.0/8, 192.0.2.7, ::1/128)'))
+  .default([...LOOPBACK_CIDRS]);
+
 const tls = z.strictObject({
   certPath: z.string().min(1),
   keyPath: z.string().min(1),
@@ -33,8 +38,10 @@ const listener = (defPort: number) => z.strictObject({
   port: port.default(defPort),
   /** Public base URL when behind a reverse proxy, e.g. https://dav.example.com/ */
   publicUrl: z.url().optional(),
-  /** Trust X-Forwarded-* headers from a reverse proxy. */
+  /** Trust X-Forwarded-* headers from a reverse proxy (only from `trustedProxies`). */
   trustProxy: z.boolean().default(false),
+  /** Peers whose X-Forwarded-* headers count when trustProxy is on. */
+  trustedProxies: cidrList(),
   tls: tls.optional(),
 });
 
@@ -125,7 +132,10 @@ const user = z.strictObject({
 
 export const configSchema = z.strictObject({
   webdav: webdavListener.prefault({}),
-  downloads: listener(8081).prefault({}),
+  downloads: listener(8081).extend({
+    /** Host names (host[:port]) a trusted proxy may name in X-Forwarded-Host; publicUrl's host always counts. */
+    publicHosts: z.array(z.string().min(1)).default([]),
+  }).prefault({}),
   logging: z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     pretty: z.boolean().default(false),

@@ -14,7 +14,8 @@ import { decodeUrlPath } from '../vfs/path.ts';
 import { checkDlAccess, type Attempt } from './dl-access.ts';
 import type { Outcome } from './dl.ts';
 import { plainReply, sendReply, type Reply } from './deny.ts';
-import { clientIp, signerFor, type ServerParts } from './request-context.ts';
+import { clientAddress } from '../security/addresses.ts';
+import { signerFor, type ServerParts } from './request-context.ts';
 import { REDACT_PATHS, type Logger } from '../log.ts';
 
 /**
@@ -78,7 +79,7 @@ export function createDlFastPath(getState: StateProvider, parts: ServerParts): F
       const query = qAt >= 0 ? new URLSearchParams(url.slice(qAt + 1)) : undefined;
       const authorization = req.headers.authorization || undefined;
       const dlid = query?.get('dlid') ?? undefined;
-      const ip = clientIp(req, state.config.downloads.trustProxy);
+      const ip = clientAddress(req, state.config.downloads);
       // A locked-out IP offering credentials gets Koa's 429 answer and log line.
       if ((authorization || dlid !== undefined) && parts.guard.retryAfter(ip) > 0) return false;
       const a: Attempt = { category: segs[1], release: segs[2], file: segs[3], authorized: false };

@@ -1,5 +1,4 @@
 /** What every downloads route receives: the state of this request and the server's collaborators. */
-import type { IncomingMessage } from 'node:http';
 import type { Context } from 'koa';
 import { parseBasic, type BasicVerifier } from '../auth/basic.ts';
 import type { BruteForceGuard } from '../auth/brute-force.ts';
@@ -10,6 +9,7 @@ import type { Metrics } from '../metrics.ts';
 import type { RuntimeState } from '../vfs/mount.ts';
 import { identify, type Identity } from './access.ts';
 import { createLinkSigner, type LinkSigner } from './links.ts';
+import { publicBaseUrl } from './public-origin.ts';
 
 /** Long-lived collaborators of the downloads server. */
 export interface ServerParts {
@@ -40,11 +40,9 @@ export function signerFor(parts: ServerParts, config: Config): LinkSigner | unde
   return s ?? undefined;
 }
 
-/** Absolute base URL (no trailing slash): downloads.publicUrl, else the request's protocol and Host. @throws never */
+/** Absolute base URL (no trailing slash) for this request: {@link publicBaseUrl}, the one rule (never the Host header). @throws never */
 export function baseUrl(ctx: Context, config: Config): string {
-  const pub = config.downloads.publicUrl;
-  if (pub) return pub.replace(/\/+$/, '');
-  return `${ctx.protocol}://${ctx.host}`;
+  return publicBaseUrl(ctx.req, config.downloads);
 }
 
 /** The first value of a query parameter. @throws never */
@@ -76,21 +74,6 @@ export async function visitorOf(c: OfferedCredentials, state: RuntimeState, part
     parts.guard.succeed(c.ip);
   }
   return id;
-}
-
-/**
- * The client address as Koa's `ctx.ip` gives it: with `trustProxy`, the first X-Forwarded-For
- * entry, else the socket's peer address. @throws never
- */
-export function clientIp(req: IncomingMessage, trustProxy: boolean): string {
-  if (trustProxy) {
-    const xff = req.headers['x-forwarded-for'];
-    if (xff) {
-      const first = (Array.isArray(xff) ? xff.join(',') : xff).split(',', 1)[0]!.trim();
-      if (first) return first;
-    }
-  }
-  return req.socket.remoteAddress ?? '';
 }
 
 /** Offers credentials (Authorization or ?dlid=). @throws never */

@@ -21,6 +21,7 @@ import { handleDownload } from './dl.ts';
 import { createDlFastPath } from './dl-fast.ts';
 import type { LinkSigner } from './links.ts';
 import { errorPage } from './pages/views.ts';
+import { clientAddress } from '../security/addresses.ts';
 import { offersCredentials, signerFor, type ServerParts } from './request-context.ts';
 import { serveApi } from './routes-api.ts';
 import { healthz, metrics, readyz } from './routes-ops.ts';
@@ -75,7 +76,8 @@ export function createDownloadsServer(deps: DownloadsDeps): DownloadsServer {
     const started = performance.now();
     try {
       const state = deps.getState();
-      app.proxy = state.config.downloads.trustProxy;
+      // ctx.ip by the one rule (X-Forwarded-For only via trusted proxies); Koa's own proxy handling stays off.
+      ctx.request.ip = clientAddress(ctx.req, state.config.downloads);
       ctx.state.rdav = state;
       const wait = offersCredentials(ctx) ? parts.guard.retryAfter(ctx.ip) : 0;
       if (wait > 0) {

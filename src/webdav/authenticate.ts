@@ -14,15 +14,11 @@ import { principalOf } from '../auth/permissions.ts';
 import type { DavUser } from './context.ts';
 import { DavHttpError } from './http-error.ts';
 import { publicPrefix } from './target.ts';
+import { clientAddress } from '../security/addresses.ts';
 
-/** Client address: the socket's, or the first X-Forwarded-For hop when trustProxy. @throws never */
-export function clientIp(req: IncomingMessage, trustProxy: boolean): string {
-  if (trustProxy) {
-    const f = req.headers['x-forwarded-for'];
-    const v = (Array.isArray(f) ? f[0] : f)?.split(',')[0]?.trim();
-    if (v) return v;
-  }
-  return req.socket?.remoteAddress ?? 'unknown';
+/** Client address by the one rule of src/security/addresses.ts (X-Forwarded-For only via trusted proxies). @throws never */
+export function clientIp(req: IncomingMessage, config: Config): string {
+  return clientAddress(req, config.webdav) || 'unknown';
 }
 
 /** Authentication state shared by every request of one server. */
@@ -52,7 +48,7 @@ export class Authenticator {
    * @throws DavHttpError 429 (IP locked out), 401 (credentials given but wrong, or a stale nonce)
    */
   authenticate(req: IncomingMessage, config: Config): DavUser | null | Promise<DavUser | null> {
-    const ip = clientIp(req, config.webdav.trustProxy);
+    const ip = clientIp(req, config);
     const wait = this.guard.retryAfter(ip);
     if (wait > 0) throw new DavHttpError(429, 'too many failed logins', { headers: { 'Retry-After': String(wait) } });
     const header = req.headers.authorization;

@@ -47,7 +47,7 @@ export async function serveRequest(d: SharedDeps, req: IncomingMessage, res: Ser
   let ac: AbortController | undefined;
   let gone = false;
   let userName = '';
-  const ip = clientIp(req, state.config.webdav.trustProxy);
+  const ip = clientIp(req, state.config);
 
   res.on('close', () => {
     if (!res.writableFinished) {

@@ -47,7 +47,8 @@ before(async () => {
   mkdirSync(join(diskDir, '1.0'));
   writeFileSync(join(diskDir, '1.0', 'd.bin'), 'disk bytes');
   const cfg = config({
-    downloads: { trustProxy: true },
+    // 10.0.0.1 is a second proxy of ours: X-Forwarded-For is walked from the right past trusted proxies.
+    downloads: { trustProxy: true, trustedProxies: ['127.0.0.0/8', '10.0.0.0/8'] },
     storage: { s3: { bucket: env.bucket, region: 'default', endpoint: env.endpoint, forcePathStyle: true, accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey } },
     auth: {
       users: { alice: { password: await hashPassword('pw'), groups: ['team'], downloadKey: KEY }, bob: { password: await hashPassword('pw2') } },

@@ -147,6 +147,8 @@ export interface SendOptions {
   agent?: http.Agent | false;
   /** Rejects (and destroys the request) after this many ms (default 30 s). */
   timeoutMs?: number;
+  /** Source address of the connection (e.g. 127.0.0.2: loopback has the whole 127/8). */
+  localAddress?: string;
 }
 
 /**
@@ -159,7 +161,7 @@ export function send(method: string, origin: string, path: string, o: SendOption
   return new Promise((res, rej) => {
     const headers: Record<string, string> = { ...o.headers };
     if (typeof o.body === 'string' || Buffer.isBuffer(o.body)) headers['content-length'] ??= String(Buffer.byteLength(o.body));
-    const req = http.request({ host: u.hostname, port: u.port, path, method, headers, agent: o.agent ?? false }, (r) => {
+    const req = http.request({ host: u.hostname, port: u.port, path, method, headers, agent: o.agent ?? false, localAddress: o.localAddress }, (r) => {
       const chunks: Buffer[] = [];
       r.on('data', (c: Buffer) => chunks.push(c));
       r.on('end', () => {
