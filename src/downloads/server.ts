@@ -20,7 +20,10 @@ import { decodeUrlPath } from '../vfs/path.ts';
 import { handleDownload } from './dl.ts';
 import { createDlFastPath } from './dl-fast.ts';
 import type { LinkSigner } from './links.ts';
+import { PAGE_STYLE_SOURCE } from './pages/html.ts';
 import { errorPage } from './pages/views.ts';
+import { pageHeaders, wantsHsts } from '../security/headers.ts';
+import type { Config } from '../config/schema.ts';
 import { clientAddress } from '../security/addresses.ts';
 import { offersCredentials, signerFor, type ServerParts } from './request-context.ts';
 import { serveApi } from './routes-api.ts';
@@ -78,6 +81,7 @@ export function createDownloadsServer(deps: DownloadsDeps): DownloadsServer {
       const state = deps.getState();
       // ctx.ip by the one rule (X-Forwarded-For only via trusted proxies); Koa's own proxy handling stays off.
       ctx.request.ip = clientAddress(ctx.req, state.config.downloads);
+      ctx.set(siteHeaders(state.config));
       ctx.state.rdav = state;
       const wait = offersCredentials(ctx) ? parts.guard.retryAfter(ctx.ip) : 0;
       if (wait > 0) {
@@ -152,6 +156,18 @@ export function createDownloadsServer(deps: DownloadsDeps): DownloadsServer {
       });
     },
   };
+}
+
+const headersByConfig = new WeakMap<Config, Record<string, string>>();
+
+/** The security headers of every Koa answer (pages, feeds, API, errors), built once per config. @throws never */
+function siteHeaders(config: Config): Record<string, string> {
+  let h = headersByConfig.get(config);
+  if (!h) {
+    h = pageHeaders({ styleSources: [PAGE_STYLE_SOURCE], hsts: wantsHsts(config.downloads) });
+    headersByConfig.set(config, h);
+  }
+  return h;
 }
 
 function errorResponse(ctx: Context, err: unknown, log: Logger): void {

@@ -22,6 +22,7 @@ import { checkBodyCap, checkRequest, targetError } from './prefilter.ts';
 import { sendError, sendStatus } from './respond.ts';
 import { DavHttpError, statusOf } from './http-error.ts';
 import { isVfsError } from '../vfs/errors.ts';
+import { setHeaders, storedFileHeaders, wantsHsts } from '../security/headers.ts';
 
 /** Everything one server shares between requests. */
 export interface SharedDeps {
@@ -90,6 +91,10 @@ export async function serveRequest(d: SharedDeps, req: IncomingMessage, res: Ser
       return parseXml(body.toString('utf8'));
     },
   };
+
+  // Stored bytes never run in our origin: every GET/HEAD answer carries `CSP: sandbox` + nosniff
+  // (a listing replaces them with the page headers).
+  if (method === 'GET' || method === 'HEAD') setHeaders(res, storedFileHeaders({ hsts: wantsHsts(state.config.webdav) }));
 
   try {
     const handler = METHODS.get(method);

@@ -1,5 +1,6 @@
 /** HTML building blocks: escaping, the page frame with its small inline stylesheet, badges. Pure. */
 import type { Maturity, NoteKind } from '../../catalog/types.ts';
+import { styleHash } from '../../security/headers.ts';
 
 const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -33,6 +34,9 @@ ul.cards li{border:1px solid var(--line);border-radius:.5rem;padding:1rem}ul.not
 @media (max-width:40rem){table.items thead{display:none}table.items tr{display:block;border-bottom:1px solid var(--line);padding:.5rem 0}
 table.items td{display:block;border:0;padding:.15rem 0}table.items td[data-label]::before{content:attr(data-label) ": ";color:var(--muted)}}
 `.replace(/\n/g, '');
+
+/** The CSP source that allows exactly the pages' one inline stylesheet (and no other style). */
+export const PAGE_STYLE_SOURCE = styleHash(CSS);
 
 /** A breadcrumb step: label and (except the last) a link. */
 export interface Crumb { label: string; href?: string }

@@ -19,6 +19,7 @@ import { DavHttpError } from '../http-error.ts';
 import { writeChunk } from '../stream-write.ts';
 import { escapeXml } from '../xml/write.ts';
 import { header } from '../headers.ts';
+import { pageHeaders, setHeaders, wantsHsts } from '../../security/headers.ts';
 
 /** Does If-Range allow the range (validator still current)? @throws never */
 function ifRangeHolds(value: string | undefined, entry: Entry): boolean {
@@ -91,6 +92,7 @@ async function sendListing(ctx: CoreContext, title: string, children: AsyncItera
   const { res } = ctx;
   res.statusCode = 200;
   res.setHeader('Content-Type', 'text/html; charset=utf-8');
+  setHeaders(res, pageHeaders({ hsts: wantsHsts(ctx.state.config.webdav) }));
   if (ctx.req.method === 'HEAD') { res.end(); return; }
   const t = escapeXml(title);
   await writeChunk(ctx, `<!doctype html>\n<html><head><meta charset="utf-8"><title>${t}</title></head><body><h1>${t}</h1><ul>\n`);
