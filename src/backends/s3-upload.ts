@@ -1,18 +1,17 @@
 /**
  * Streaming writes and multipart copies on S3. A write is atomic: S3 never shows a half
  * object, a failed single PUT stores nothing, and a failed multipart upload is aborted
- * (and verified gone with ListMultipartUploads).
+ * (s3-abort.ts: bounded in time; what the store refuses is left to the start-up sweep).
  */
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, HeadObjectCommand, ListMultipartUploadsCommand,
-  PutObjectCommand, UploadPartCopyCommand, type ObjectCannedACL, type S3Client,
+  CompleteMultipartUploadCommand, CreateMultipartUploadCommand, HeadObjectCommand, PutObjectCommand, UploadPartCopyCommand, type ObjectCannedACL, type S3Client,
 } from '@aws-sdk/client-s3';
 import type { S3Config } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
 import { VfsError } from '../vfs/errors.ts';
 import type { WriteOptions } from '../vfs/types.ts';
+import { abortFailedUpload, type AbortTiming } from './s3-abort.ts';
 import { s3Call, toVfsError, type S3CallCounter } from './s3-errors.ts';
 import { MAX_PART_BYTES, MAX_PARTS, uploadInParts, type PartedUpload } from './s3-multipart.ts';
 
@@ -59,6 +58,8 @@ export interface UploadTarget {
   limits: S3Limits;
   /** The canned ACL to send, or undefined when the bucket refuses ACLs and config says skip. */
   acl(): Promise<ObjectCannedACL | undefined>;
+  /** Timing of the abort after a failure (default DEFAULT_ABORT_TIMING; tests shorten it). */
+  abortTiming?: AbortTiming;
 }
 
 /**
@@ -169,44 +170,10 @@ async function multipartUpload(
   } catch (err) {
     if (uploadId) {
       t.count('MultipartUpload', (err as Error).name ?? 'Error');
-      await abortIfStillThere(t, key, uploadId, what);
+      await abortFailedUpload(t, key, uploadId, what, t.abortTiming);
     }
     throw err;
   }
-}
-
-/** How long a failed write waits for its clean-up before answering; the clean-up goes on after. */
-const CLEANUP_WAIT_MS = 2000;
-/** Attempts of the background clean-up, every 2 s at most after a short backoff (~5 min in all). */
-const CLEANUP_ATTEMPTS = 150;
-
-/**
- * Makes sure no multipart upload `uploadId` remains for `key` after a failed upload (the abort
- * fails while S3 is unreachable). Retries with backoff in the background
- * (timers unref'd) until S3 answers; waits at most {@link CLEANUP_WAIT_MS} for it.
- * @throws never
- */
-async function abortIfStillThere(t: UploadTarget, key: string, uploadId: string, what: string): Promise<void> {
-  const attempt = async (): Promise<boolean> => {
-    try {
-      const res = await s3Call(t.count, 'ListMultipartUploads', what, () =>
-        t.client.send(new ListMultipartUploadsCommand({ Bucket: t.bucket, Prefix: key })));
-      if (!(res.Uploads ?? []).some((u) => u.Key === key && u.UploadId === uploadId)) return true;
-      await s3Call(t.count, 'AbortMultipartUpload', what, () =>
-        t.client.send(new AbortMultipartUploadCommand({ Bucket: t.bucket, Key: key, UploadId: uploadId })));
-      return true;
-    } catch (err) {
-      return err instanceof VfsError && err.code === 'ENOENT'; // NoSuchUpload: gone already
-    }
-  };
-  const cleanup = (async () => {
-    for (let i = 0; i < CLEANUP_ATTEMPTS; i++) {
-      if (await attempt()) return;
-      await sleep(Math.min(500 * 2 ** i, 2000), undefined, { ref: false });
-    }
-    t.log.warn({ path: what }, 'could not abort a failed multipart upload; the start-up sweep will remove it');
-  })();
-  await Promise.race([cleanup, sleep(CLEANUP_WAIT_MS, undefined, { ref: false })]);
 }
 
 function aclError(err: unknown, s3: S3Config): VfsError | undefined {
@@ -245,8 +212,7 @@ export async function multipartCopy(
       Bucket: t.bucket, Key: to, UploadId: uploadId, MultipartUpload: { Parts: etags },
     })));
   } catch (err) {
-    await s3Call(t.count, 'AbortMultipartUpload', what, () =>
-      t.client.send(new AbortMultipartUploadCommand({ Bucket: t.bucket, Key: to, UploadId: uploadId }))).catch(() => {});
+    await abortFailedUpload(t, to, uploadId, what, t.abortTiming);
     throw err;
   }
 }

@@ -30,6 +30,8 @@ export interface DaemonOptions {
   s3?: boolean;
   /** Give alice a Digest HA1 (default true). */
   digest?: boolean;
+  /** S3 endpoint the daemon talks to instead of the test S3's own (a fault proxy in front of it). */
+  s3Endpoint?: string;
 }
 
 /** A running test server. */
@@ -73,7 +75,7 @@ export async function startDaemon(o: DaemonOptions = {}): Promise<TestDaemon> {
   const raw: Record<string, unknown> = {
     storage: {
       local: { root },
-      ...(useS3 ? { s3: { bucket: env!.bucket, region: 'default', endpoint: env!.endpoint, forcePathStyle: true, accessKeyId: env!.accessKeyId, secretAccessKey: env!.secretAccessKey } } : {}),
+      ...(useS3 ? { s3: { bucket: env!.bucket, region: 'default', endpoint: o.s3Endpoint ?? env!.endpoint, forcePathStyle: true, accessKeyId: env!.accessKeyId, secretAccessKey: env!.secretAccessKey } } : {}),
     },
     auth: { realm, users },
     cache: { ttlSeconds: 1 },
