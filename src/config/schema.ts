@@ -135,6 +135,11 @@ export const configSchema = z.strictObject({
   downloads: listener(8081).extend({
     /** Host names (host[:port]) a trusted proxy may name in X-Forwarded-Host; publicUrl's host always counts. */
     publicHosts: z.array(z.string().min(1)).default([]),
+    /** Who may read /metrics and /readyz: these addresses, or a bearer token (`tokenFile:` works). */
+    ops: z.strictObject({
+      allowFrom: cidrList(),
+      token: secret.refine((s) => s.reveal().length >= 16, 'the ops token needs at least 16 characters').optional(),
+    }).prefault({}),
   }).prefault({}),
   logging: z.strictObject({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -1,10 +1,18 @@
-/** Operations endpoints: /healthz (process up), /readyz (every mount's storage answers), /metrics. */
+/** Operations endpoints: /healthz (process up, open to all), /readyz (every mount's storage answers), /metrics; the last two only after ops-access.ts allowed the client. */
 import type { Context } from 'koa';
 import { isVfsError } from '../vfs/errors.ts';
 import type { RuntimeState } from '../vfs/mount.ts';
 import type { ServerParts } from './request-context.ts';
 
-/** `/healthz`. @throws never */
+/** The answer to a client that may not read /metrics or /readyz (downloads.ops). @throws never */
+export function opsForbidden(ctx: Context): void {
+  ctx.status = 403;
+  ctx.type = 'text/plain; charset=utf-8';
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = 'Forbidden: this endpoint answers only to downloads.ops.allowFrom or with the ops bearer token.\n';
+}
+
+/** `/healthz`: 200 "ok" while the process serves; nothing else is told. @throws never */
 export function healthz(ctx: Context): void {
   ctx.status = 200;
   ctx.type = 'text/plain; charset=utf-8';

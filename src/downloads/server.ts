@@ -27,7 +27,8 @@ import type { Config } from '../config/schema.ts';
 import { clientAddress } from '../security/addresses.ts';
 import { offersCredentials, signerFor, type ServerParts } from './request-context.ts';
 import { serveApi } from './routes-api.ts';
-import { healthz, metrics, readyz } from './routes-ops.ts';
+import { healthz, metrics, opsForbidden, readyz } from './routes-ops.ts';
+import { mayReadOps } from './ops-access.ts';
 import { notFoundPage, servePage } from './routes-pages.ts';
 
 /** Dependencies of {@link createDownloadsServer}. */
@@ -105,8 +106,10 @@ export function createDownloadsServer(deps: DownloadsDeps): DownloadsServer {
       const segs = decoded.path === '' ? [] : decoded.path.split('/');
       route = routeOf(segs);
       if (segs[0] === 'healthz' && segs.length === 1) return healthz(ctx);
-      if (segs[0] === 'readyz' && segs.length === 1) return await readyz(ctx, state, parts);
-      if (segs[0] === 'metrics' && segs.length === 1) return await metrics(ctx, parts);
+      if ((segs[0] === 'readyz' || segs[0] === 'metrics') && segs.length === 1) {
+        if (!mayReadOps(state.config, ctx.ip, ctx.get('Authorization') || undefined)) return opsForbidden(ctx);
+        return segs[0] === 'readyz' ? await readyz(ctx, state, parts) : await metrics(ctx, parts);
+      }
       if (segs[0] === 'api' && segs[1] === 'v1') return await serveApi(ctx, segs.slice(2), state, parts);
       if (segs[0] === 'api' || segs[0] === 'dl') return notFoundPage(ctx);
       return await servePage(ctx, segs, decoded.trailingSlash || segs.length === 0, state, parts);
