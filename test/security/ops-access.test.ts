@@ -34,7 +34,11 @@ describe('operations endpoints are private', { timeout: 120_000 }, () => {
 
   test('not from an allowed address: 403, also with a forged X-Forwarded-For or a wrong token', async () => {
     for (const path of ['/metrics', '/readyz']) {
-      for (const headers of [{}, { 'x-forwarded-for': '127.0.0.2' }, { authorization: 'Bearer wrong-token-0000000000' }, { authorization: `Basic ${Buffer.from(`x:${TOKEN}`).toString('base64')}` }, { authorization: `Bearer ${TOKEN}x` }]) {
+      const attempts: Record<string, string>[] = [
+        {}, { 'x-forwarded-for': '127.0.0.2' }, { authorization: 'Bearer wrong-token-0000000000' },
+        { authorization: `Basic ${Buffer.from(`x:${TOKEN}`).toString('base64')}` }, { authorization: `Bearer ${TOKEN}x` },
+      ];
+      for (const headers of attempts) {
         const r = await send('GET', d.dl, path, { headers, localAddress: '127.0.0.1' });
         assert.equal(r.status, 403, `${path} ${JSON.stringify(headers)}`);
         assert.doesNotMatch(r.text, /releasedav_|files|s3/, 'nothing about the server in the refusal');
@@ -43,7 +47,8 @@ describe('operations endpoints are private', { timeout: 120_000 }, () => {
   });
 
   test('from an allowed address: 200; with the bearer token from anywhere: 200', async () => {
-    for (const [from, headers] of [['127.0.0.2', {}], ['127.0.0.1', { authorization: `Bearer ${TOKEN}` }], ['127.0.0.1', { authorization: `bearer  ${TOKEN}` }]] as const) {
+    const ways: [string, Record<string, string>][] = [['127.0.0.2', {}], ['127.0.0.1', { authorization: `Bearer ${TOKEN}` }], ['127.0.0.1', { authorization: `bearer  ${TOKEN}` }]];
+    for (const [from, headers] of ways) {
       const m = await send('GET', d.dl, '/metrics', { headers, localAddress: from });
       assert.equal(m.status, 200, `/metrics from ${from} ${JSON.stringify(headers)}`);
       assert.match(m.text, /^# HELP releasedav_/m);
