@@ -3,7 +3,7 @@
  * inside the root after symlinks are resolved; writes go to a temp file in the target's folder,
  * are fsynced and renamed over the target, so readers never see half a file.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { constants as fsc, createWriteStream, type Stats } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
@@ -11,23 +11,28 @@ import { addAbortSignal, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from '../log.ts';
 import { VfsError } from '../vfs/errors.ts';
-import { isWithin, joinPath, parentPath } from '../vfs/path.ts';
+import { isWithin, parentPath } from '../vfs/path.ts';
 import type { Backend, Entry, ListOptions, ReadOptions, WriteOptions } from '../vfs/types.ts';
 import { hasFsCode, toVfsError } from './local-errors.ts';
 import { createStreamingFlusher } from './local-flush.ts';
 import { makeSendable } from './local-send.ts';
+import { listLocalPages } from './local-list.ts';
+
+const isAbort = (e: unknown) => (e as { name?: string } | null)?.name === 'AbortError';
 
 /** Names of our in-progress upload files; never listed, swept at start-up. */
 export const TEMP_FILE_RE = /^\.rdav-[0-9a-f]{16}\.tmp$/;
 const tempName = () => `.rdav-${randomBytes(8).toString('hex')}.tmp`;
-const LIST_STAT_CONCURRENCY = 64;
 
 /** Options of {@link createLocalBackend}. */
 export interface LocalBackendOptions { log?: Logger }
 
-/** Short strong validator from size, mtime and inode. @throws never */
+/**
+ * Short strong validator from size, mtime and inode. The listing worker (local-list-worker.ts)
+ * computes the same value for each entry it stats: change both together. @throws never
+ */
 export function localEtag(st: Stats): string {
-  return createHash('sha256').update(`${st.size}:${st.mtimeMs}:${st.ino}`).digest('hex').slice(0, 20);
+  return hash('sha256', `${st.size}:${st.mtimeMs}:${st.ino}`, 'hex').slice(0, 20);
 }
 
 function toEntry(path: string, st: Stats): Entry {
@@ -154,21 +159,16 @@ export function createLocalBackend(root: string, o: LocalBackendOptions = {}): B
     async *list(p: string, lo: ListOptions = {}) {
       const { abs, st } = await statAt(p);
       if (!st.isDirectory()) throw new VfsError('ENOTDIR', `not a folder: /${p}`);
-      let names: string[];
-      try {
-        names = (await fs.readdir(abs)).filter((n) => !TEMP_FILE_RE.test(n)).sort();
-      } catch (e) {
-        throw toVfsError(e, p, 'list');
-      }
-      for (let i = 0; i < names.length; i += LIST_STAT_CONCURRENCY) {
-        lo.signal?.throwIfAborted();
-        const batch = names.slice(i, i + LIST_STAT_CONCURRENCY);
-        // Entries vanishing (or dangling symlinks) between readdir and stat are skipped.
-        const stats = await Promise.all(batch.map((n) => fs.stat(join(abs, n)).catch(() => undefined)));
-        for (let j = 0; j < batch.length; j++) {
-          const s = stats[j];
-          if (s && (s.isFile() || s.isDirectory())) yield toEntry(joinPath(p, batch[j]!), s);
+      const pages = listLocalPages(abs, p, { skip: TEMP_FILE_RE, signal: lo.signal });
+      for (;;) {
+        let r: IteratorResult<Entry[]>;
+        try {
+          r = await pages.next();
+        } catch (e) {
+          throw isAbort(e) ? e : toVfsError(e, p, 'list');
         }
+        if (r.done) return;
+        yield* r.value;
       }
     },
 

@@ -3,10 +3,12 @@ import { once } from 'node:events';
 import type { CoreContext } from './core-context.ts';
 
 /**
- * Writes `s` and waits for `drain` when the socket buffer is full.
+ * Writes `s` and waits for `drain` when the socket buffer is full. A large body built by
+ * concatenation is best passed as a Buffer (`Buffer.from(text)`): node:http measures a string
+ * chunk's byte length (flattening it) before encoding it again for the socket.
  * @throws Error('client went away') once the client disconnected (the caller stops producing)
  */
-export async function writeChunk(ctx: Pick<CoreContext, 'res' | 'signal'>, s: string): Promise<void> {
+export async function writeChunk(ctx: Pick<CoreContext, 'res' | 'signal'>, s: string | Buffer): Promise<void> {
   if (ctx.signal.aborted || ctx.res.destroyed) throw new Error('client went away');
   if (ctx.res.write(s)) return;
   const ac = new AbortController();

@@ -178,7 +178,7 @@ export const handlePropfind: CoreHandler = async (ctx) => {
         const it = batch[i]!;
         out += resource(it, metas[i], locksOf(it.path), base + encodeName(it.name) + (it.entry.kind === 'dir' ? '/' : ''));
       }
-      await writeChunk(ctx, out);
+      await writeChunk(ctx, Buffer.from(out)); // encoded once (see writeChunk)
     };
     for await (const chunk of children) {
       for (let i = 0; i < chunk.length; i += BATCH) await write(chunk.slice(i, i + BATCH));
