@@ -9,6 +9,7 @@ import { decodeUrlPath, encodeUrlPath } from '../vfs/path.ts';
 import { VfsError } from '../vfs/errors.ts';
 import type { RuntimeState } from '../vfs/mount.ts';
 import type { DavTarget } from './context.ts';
+import { fromTrustedProxy } from '../security/addresses.ts';
 
 /** Path prefix of `webdav.publicUrl` without a trailing slash ("" when none). @throws never */
 export function publicPrefix(config: Config): string {
@@ -102,7 +103,7 @@ export function requestPath(url: string | undefined): string {
 export function ownHosts(req: IncomingMessage, config: Config): string[] {
   const hosts: string[] = [];
   if (req.headers.host) hosts.push(req.headers.host.toLowerCase());
-  if (config.webdav.trustProxy) {
+  if (fromTrustedProxy(req, config.webdav)) {
     const fwd = req.headers['x-forwarded-host'];
     const v = Array.isArray(fwd) ? fwd[0] : fwd;
     if (v) hosts.push(v.split(',')[0]!.trim().toLowerCase());

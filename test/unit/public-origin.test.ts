@@ -1,9 +1,10 @@
-/** The client-address and public-origin rules (pure): CIDR lists, X-Forwarded-* only via trusted proxies and public names. */
+/** The client-address and public-origin rules (pure): CIDR lists, X-Forwarded-* only via trusted proxies and public names; their config keys. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { addressList, clientAddress, isCidr } from '../../src/security/addresses.ts';
 import { configuredBaseUrl, publicBaseUrl, type PublicOriginSettings } from '../../src/downloads/public-origin.ts';
+import { parseConfig } from '../../src/config/load.ts';
 
 const req = (peer: string, headers: Record<string, string> = {}, local = { localAddress: '10.9.8.7', localPort: 8443 }) =>
   ({ headers, socket: { remoteAddress: peer, ...local } }) as unknown as IncomingMessage;
@@ -52,4 +53,15 @@ test('public origin behind a proxy: forwarded host only from trusted proxies and
   assert.equal(publicBaseUrl(req('127.0.0.1', fwd('mirror.example.com')), s), 'https://dl.example.com/x', 'the port is part of the name');
   assert.equal(publicBaseUrl(req('192.0.2.1', fwd('mirror.example.com:8443')), s), 'https://dl.example.com/x', 'not a trusted proxy');
   assert.equal(publicBaseUrl(req('127.0.0.1', fwd('mirror.example.com:8443')), { ...s, trustProxy: false }), 'https://dl.example.com/x');
+});
+
+test('config: address lists are validated and default to loopback; the ops token is a secret', () => {
+  const cats = 'categories:\n  - { slug: a, directory: /tmp/a }\n';
+  assert.throws(() => parseConfig(`downloads:\n  trustedProxies: [10.0.0.0/8, nope]\n${cats}`), /downloads\.trustedProxies\.1: not an IP address or CIDR range/);
+  assert.throws(() => parseConfig(`downloads:\n  ops:\n    allowFrom: [300.1.1.1]\n${cats}`), /downloads\.ops\.allowFrom\.0/);
+  assert.throws(() => parseConfig(`downloads:\n  ops:\n    token: short\n${cats}`), /at least 16 characters/);
+  const c = parseConfig(`downloads:\n  ops:\n    token: a-long-enough-ops-token\n${cats}`);
+  assert.deepEqual(c.downloads.ops.allowFrom, ['127.0.0.0/8', '::1/128']);
+  assert.deepEqual(c.webdav.trustedProxies, ['127.0.0.0/8', '::1/128']);
+  assert.equal(String(c.downloads.ops.token), '[redacted]');
 });
