@@ -6,11 +6,14 @@ import type { Logger } from '../log.ts';
 import type { Mount } from '../vfs/mount.ts';
 import type { Entry } from '../vfs/types.ts';
 import { baseName } from '../vfs/path.ts';
+import { isVfsError } from '../vfs/errors.ts';
 import { isChangelogName, isHiddenName, isItemName, RELEASE_YAML } from './item-names.ts';
 import { readSmallText } from './read-text.ts';
 import { parseReleaseYaml, RELEASE_YAML_MAX_BYTES, type ReleaseYaml } from './release-yaml.ts';
 import type { CategoryRules } from './category-rules.ts';
-import type { Item, Release } from './types.ts';
+import type { Item, Release, SignatureFile } from './types.ts';
+import { attachmentOf, classifySignature, SIGNATURE_MAX_BYTES } from './attachments.ts';
+import { archOf, platformOf } from './platform.ts';
 import { checkSums, SHA256SUMS_NAME } from './bleeding-edge/index.ts';
 
 /** Largest CHANGELOG read, bytes. */
@@ -26,6 +29,8 @@ export interface BuiltRelease {
   changelog?: string;
   /** Items by name, with the entry key they were built from. */
   itemKeys: Map<string, string>;
+  /** Signature files read, by name: entry key and what they were found to be. */
+  signatures?: Map<string, { key: string; sig: SignatureFile }>;
 }
 
 
@@ -75,21 +80,32 @@ export async function buildRelease(inp: BuildReleaseInput): Promise<BuiltRelease
   }
 
   const prevItems = new Map(previous?.release.items.map((i) => [i.name, i]));
+  const candidates = files.filter((f) => isItemName(baseName(f.path)));
+  const names = new Set(candidates.map((f) => baseName(f.path)));
   const items: Item[] = [];
-  for (const f of files) {
+  const attachments: Item[] = [];
+  const roles = new Map<string, { item: string; role: 'signature' | 'blockmap' }>();
+  for (const f of candidates) {
     const name = baseName(f.path);
-    if (!isItemName(name)) continue;
+    const role = attachmentOf(name, names);
+    if (role) {
+      roles.set(name, role);
+      attachments.push({ name, path: f.path, size: f.size, mtime: f.mtime, etag: f.etag, contentType: f.contentType });
+      continue;
+    }
     const k = keyOf(f);
     out.itemKeys.set(name, k);
     const old = prevItems.get(name);
-    if (old && previous?.itemKeys.get(name) === k && old.sha256) {
-      items.push(old);
+    if (old && previous?.itemKeys.get(name) === k && old.sha256 && old.sha512 && old.sha384) {
+      items.push({ ...old });
       continue;
     }
     const item: Item = { name, path: f.path, size: f.size, mtime: f.mtime, etag: f.etag, contentType: f.contentType };
     try {
       const meta = await mount.meta.get(f.path, f);
       if (meta?.sha256) item.sha256 = meta.sha256;
+      if (meta?.sha384) item.sha384 = meta.sha384;
+      if (meta?.sha512) item.sha512 = meta.sha512;
       if (meta?.mtime) {
         const d = new Date(meta.mtime);
         if (!Number.isNaN(d.getTime())) item.mtime = d;
@@ -97,10 +113,33 @@ export async function buildRelease(inp: BuildReleaseInput): Promise<BuiltRelease
     } catch (err) {
       log.warn({ category: slug, path: f.path, err: errText(err) }, 'catalog: cannot read the sidecar');
     }
-    if (!item.sha256) inp.needsHash(slug, f);
+    if (!item.sha256 || !item.sha384 || !item.sha512) inp.needsHash(slug, f);
     items.push(item);
   }
   items.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  attachments.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  out.signatures = new Map();
+  const byName = new Map(items.map((i) => [i.name, i]));
+  for (const a of attachments) {
+    const r = roles.get(a.name)!;
+    const item = byName.get(r.item)!;
+    if (r.role === 'blockmap') { item.blockmap = a.name; continue; }
+    const k = keyOf({ ...a, path: a.path, kind: 'file' });
+    const prev = previous?.signatures?.get(a.name);
+    const sig = prev?.key === k ? prev.sig : await readSignature(inp, a);
+    if (!sig) continue;
+    out.signatures.set(a.name, { key: k, sig });
+    (item.signatures ??= []).push(sig);
+  }
+  for (const item of items) {
+    const o = out.yaml?.files?.[item.name];
+    item.platform = o?.platform ?? platformOf(item.name);
+    item.arch = o?.arch ?? archOf(item.name);
+    if (o?.edSignature) item.edSignature = o.edSignature;
+    else delete item.edSignature;
+    if (!item.platform) delete item.platform;
+    if (!item.arch) delete item.arch;
+  }
   if (files.some((f) => baseName(f.path) === SHA256SUMS_NAME)) await markMismatches(inp, version, items);
 
   const y = out.yaml;
@@ -120,6 +159,9 @@ export async function buildRelease(inp: BuildReleaseInput): Promise<BuiltRelease
     published: y?.published ?? true,
     notesMarkdown: y?.notes,
     items,
+    attachments,
+    ...(y?.build !== undefined ? { build: y.build } : {}),
+    ...(y?.minimumSystemVersion !== undefined ? { minimumSystemVersion: y.minimumSystemVersion } : {}),
   };
   if (settle !== undefined && newest + settle * 1000 > Date.now()) out.release.settling = true;
   return out;
@@ -135,6 +177,20 @@ async function markMismatches(inp: BuildReleaseInput, version: string, items: It
     }
   } catch (err) {
     inp.log.warn({ category: inp.slug, release: version, err: errText(err) }, 'catalog: cannot check SHA256SUMS');
+  }
+}
+
+/** Reads a signature file to tell its kind; an unreadable one is logged and left unlinked (served, never used). */
+async function readSignature(inp: BuildReleaseInput, a: Item): Promise<SignatureFile | undefined> {
+  if (a.size > SIGNATURE_MAX_BYTES) return { name: a.name, kind: 'unknown' };
+  try {
+    const stream = await inp.mount.backend.read(a.path);
+    const chunks: Buffer[] = [];
+    for await (const c of stream) chunks.push(c as Buffer);
+    return classifySignature(a.name, Buffer.concat(chunks));
+  } catch (err) {
+    if (!isVfsError(err, 'ENOENT')) inp.log.warn({ category: inp.slug, path: a.path, err: errText(err) }, 'catalog: cannot read a signature file');
+    return undefined;
   }
 }
 

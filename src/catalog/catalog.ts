@@ -9,6 +9,7 @@ import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { ChangeBus, ChangeEvent, Mount, StateProvider } from '../vfs/mount.ts';
 import type { Entry } from '../vfs/types.ts';
+import type { Digests } from '../vfs/sha256-offload.ts';
 import { VfsError, isVfsError } from '../vfs/errors.ts';
 import { baseName } from '../vfs/path.ts';
 import { buildRelease, errText, type BuiltRelease } from './build-release.ts';
@@ -40,6 +41,8 @@ interface CategoryCache {
   releases: Release[];
   byVersion: Map<string, Release>;
   loaded: boolean;
+  /** Bumped whenever `releases` may have changed (a rebuild, a digest patched in). */
+  generation: number;
   /** Releases touched by our own writes since the last refresh ('all' = relist everything). */
   dirty: Set<string> | 'all' | null;
   inflight?: Promise<void>;
@@ -67,11 +70,12 @@ export function createCatalog(deps: CatalogDeps): CatalogWithHasher {
       })
     : undefined;
 
-  function patchSha(slug: string, path: string, sha: string) {
+  function patchSha(slug: string, path: string, d: Digests) {
     const c = caches.get(slug);
     const rel = c?.byVersion.get(path.split('/')[0]!);
     const item = rel?.items.find((i) => i.path === path);
-    if (item) item.sha256 = sha;
+    if (item) Object.assign(item, { sha256: d.sha256, sha384: d.sha384, sha512: d.sha512 });
+    if (item) c!.generation++;
   }
 
   function cacheFor(slug: string): CategoryCache | undefined {
@@ -82,7 +86,7 @@ export function createCatalog(deps: CatalogDeps): CatalogWithHasher {
     }
     let c = caches.get(slug);
     if (!c || c.mount !== mount) {
-      c = { mount, built: new Map(), releases: [], byVersion: new Map(), loaded: false, dirty: 'all' };
+      c = { mount, built: new Map(), releases: [], byVersion: new Map(), loaded: false, generation: 0, dirty: 'all' };
       caches.set(slug, c);
     }
     return c;
@@ -156,6 +160,7 @@ export function createCatalog(deps: CatalogDeps): CatalogWithHasher {
     c.releases = list;
     c.byVersion = new Map(list.map((r) => [r.version, r]));
     c.loaded = true;
+    c.generation++;
     // Queued only now, so a quick hash finds the item in the cache to patch.
     for (const e of toHash) hasher?.enqueue(slug, e);
     log.debug({ category: slug, releases: list.length, ms: Date.now() - started }, 'catalog: refreshed');
@@ -201,6 +206,9 @@ export function createCatalog(deps: CatalogDeps): CatalogWithHasher {
     },
     async release(slug, version) {
       return (await releasesOf(slug))?.byVersion.get(version);
+    },
+    async generation(slug) {
+      return (await releasesOf(slug))?.generation;
     },
     invalidate(slug) {
       for (const [s, c] of caches) if (slug === undefined || s === slug) c.dirty = 'all';

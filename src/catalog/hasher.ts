@@ -1,14 +1,15 @@
 /**
- * Background SHA-256 for files put into the storage by other means than the daemon (no sidecar).
+ * Background SHA-256/384/512 for files put into the storage by other means than the daemon (no sidecar).
  * Each file is hashed once per size+etag, a few at a time, never on a visitor's request.
  */
 import type { Logger } from '../log.ts';
 import type { Mount, StateProvider } from '../vfs/mount.ts';
 import type { Entry } from '../vfs/types.ts';
+import type { Digests } from '../vfs/sha256-offload.ts';
 import { errText } from './build-release.ts';
 
-/** Hashes one file and records the result in its sidecar; returns the lowercase hex digest. */
-export type HashFile = (mount: Mount, entry: Entry, signal: AbortSignal) => Promise<string>;
+/** Hashes one file and records the results in its sidecar; returns the lowercase hex digests. */
+export type HashFile = (mount: Mount, entry: Entry, signal: AbortSignal) => Promise<Digests>;
 
 /** Options of {@link createHasher}. */
 export interface HasherOptions {
@@ -18,7 +19,7 @@ export interface HasherOptions {
   /** Files hashed at the same time (default 2). */
   concurrency?: number;
   /** Called after a file was hashed, so the catalog shows the digest. */
-  onHashed?(slug: string, path: string, sha256: string): void;
+  onHashed?(slug: string, path: string, digests: Digests): void;
 }
 
 /** A queue of files to hash. */
@@ -62,7 +63,7 @@ export function createHasher(o: HasherOptions): Hasher {
     if (!mount) return;
     try {
       const sha = await o.hashFile(mount, job.entry, ctl.signal);
-      o.log.info({ category: job.slug, path: job.entry.path }, 'hasher: recorded SHA-256');
+      o.log.info({ category: job.slug, path: job.entry.path }, 'hasher: recorded SHA-256/384/512');
       o.onHashed?.(job.slug, job.entry.path, sha);
     } catch (err) {
       if (!ctl.signal.aborted) o.log.warn({ category: job.slug, path: job.entry.path, err: errText(err) }, 'hasher: cannot hash');

@@ -1,10 +1,11 @@
 /**
- * `release.yaml`: optional per-release metadata (title, maturity, date, published, notes in Markdown).
+ * `release.yaml`: optional per-release metadata (title, maturity, date, published, notes in Markdown,
+ * Sparkle's build number and minimum system version, per-file platform/arch/EdDSA signature).
  * Validated with zod; a broken file is reported to the caller, who logs it and ignores it.
  */
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { MATURITIES, type Maturity } from './types.ts';
+import { ARCHES, MATURITIES, PLATFORMS, type Arch, type Maturity, type Platform } from './types.ts';
 
 /** Largest release.yaml we read, bytes (a bigger one is treated as broken). */
 export const RELEASE_YAML_MAX_BYTES = 256 * 1024;
@@ -24,6 +25,16 @@ const schema = z.object({
   date: dateLike.optional(),
   published: z.boolean().default(true),
   notes: z.string().max(RELEASE_YAML_MAX_BYTES).optional(),
+  /** Build number for Sparkle's `sparkle:version` when it differs from the folder name. */
+  build: z.union([z.string(), z.number()]).transform(String).optional(),
+  /** Sparkle's `sparkle:minimumSystemVersion`. */
+  minimumSystemVersion: z.union([z.string(), z.number()]).transform(String).optional(),
+  /** Per item: platform/arch overrides and Sparkle's EdDSA signature. */
+  files: z.record(z.string(), z.strictObject({
+    platform: z.enum(PLATFORMS as [Platform, ...Platform[]]).optional(),
+    arch: z.enum(ARCHES as [Arch, ...Arch[]]).optional(),
+    edSignature: z.string().regex(/^[A-Za-z0-9+/=]{40,200}$/, 'an EdDSA signature is base64 (sign_update prints it)').optional(),
+  })).optional(),
 });
 
 /** The validated content of a release.yaml. */

@@ -10,6 +10,23 @@ export type NoteKind = 'added' | 'removed' | 'fixed' | 'minor' | 'important' | '
 
 export interface NoteLine { kind: NoteKind; text: string }
 
+/** Operating system an item is built for (file-name rules in platform.ts, or release.yaml). */
+export type Platform = 'windows' | 'macos' | 'linux';
+export const PLATFORMS: readonly Platform[] = ['windows', 'macos', 'linux'];
+/** CPU architecture an item is built for. */
+export type Arch = 'x64' | 'arm64' | 'ia32' | 'universal';
+export const ARCHES: readonly Arch[] = ['x64', 'arm64', 'ia32', 'universal'];
+
+/** A detached signature file uploaded next to its item (the developer's, never ours). */
+export interface SignatureFile {
+  /** File name in the release folder (`<item>.sig`, `.minisig`, `.asc`). */
+  name: string;
+  /** Told apart by content: minisign text (raw or Tauri's base64 form) or OpenPGP (armored or binary). */
+  kind: 'minisign' | 'gpg' | 'unknown';
+  /** minisign only: the signature as Tauri's updater wants it (base64 of the minisign text). */
+  tauri?: string;
+}
+
 /** A file directly inside a release folder. */
 export interface Item {
   name: string;
@@ -21,8 +38,19 @@ export interface Item {
   contentType?: string;
   /** Lowercase hex SHA-256, when known (sidecar); absent until the background hasher got to it. */
   sha256?: string;
+  /** Lowercase hex SHA-384 and SHA-512, when known (computed with the SHA-256). */
+  sha384?: string;
+  sha512?: string;
   /** SHA256SUMS in the release disagrees with the recorded hash. */
   sha256Mismatch?: boolean;
+  platform?: Platform;
+  arch?: Arch;
+  /** Detached signatures uploaded next to the item. */
+  signatures?: SignatureFile[];
+  /** Sparkle's EdDSA signature (base64), from release.yaml. */
+  edSignature?: string;
+  /** Name of `<item>.blockmap` (electron-builder's differential-update map) when present. */
+  blockmap?: string;
 }
 
 /** A first-level folder of a category. */
@@ -40,6 +68,12 @@ export interface Release {
   /** Notes derived from CHANGELOG (bleeding-edge). */
   notes?: NoteLine[];
   items: Item[];
+  /** Files /dl serves that are not items: detached signatures and blockmaps of items. */
+  attachments: Item[];
+  /** Build number (Sparkle's `sparkle:version`) from release.yaml; the version otherwise. */
+  build?: string;
+  /** Lowest OS version the release runs on (Sparkle's `sparkle:minimumSystemVersion`), from release.yaml. */
+  minimumSystemVersion?: string;
   /** Bleeding-edge: files changed within settleSeconds; not published or pruned yet. */
   settling?: boolean;
 }
@@ -49,6 +83,11 @@ export interface Catalog {
   /** Releases of a category, newest first (published and unpublished); undefined for an unknown slug. */
   releases(slug: string): Promise<Release[] | undefined>;
   release(slug: string, version: string): Promise<Release | undefined>;
+  /**
+   * A number that changes whenever the category's releases may have changed (same freshness rules
+   * as `releases`), so derived documents (feeds) can be cached per value; undefined for an unknown slug.
+   */
+  generation(slug: string): Promise<number | undefined>;
   /** Forget cached data for a category (or all) so the next read rebuilds it. */
   invalidate(slug?: string): void;
   close(): Promise<void>;

@@ -6,6 +6,7 @@ import { MATURITIES } from '../catalog/types.ts';
 import { atLeast } from '../catalog/maturity.ts';
 import { encodeUrlPath } from '../vfs/path.ts';
 import { withDlid } from './pages/views.ts';
+import { GENERATED_SUMS, generatedSums, type SumsName } from '../catalog/sums.ts';
 
 /** One category as the API shows it. @throws never */
 export function categoryJson(c: CategoryConfig, baseUrl: string) {
@@ -17,13 +18,21 @@ export function categoryJson(c: CategoryConfig, baseUrl: string) {
 
 /** One release with absolute download URLs (carrying the visitor's dlid). @throws never */
 export function releaseJson(r: Release, baseUrl: string, dlid?: string) {
+  const dl = (name: string) => withDlid(`${baseUrl}/dl/${encodeUrlPath(r.category)}/${encodeUrlPath(r.version)}/${encodeUrlPath(name)}`, dlid);
+  const sums = Object.keys(GENERATED_SUMS).filter((n) => r.items.some((i) => i.name === n) || generatedSums(r, n as SumsName) !== undefined);
   return {
     version: r.version, title: r.title ?? null, date: r.date.toISOString(), maturity: r.maturity,
+    build: r.build ?? null, minimumSystemVersion: r.minimumSystemVersion ?? null,
     notes: r.notesMarkdown ?? null, changes: r.notes ?? [],
     url: `${baseUrl}/${encodeUrlPath(r.category)}/${encodeUrlPath(r.version)}/`,
+    checksums: Object.fromEntries(sums.map((n) => [n, dl(n)])),
     files: r.items.map((i) => ({
-      name: i.name, size: i.size, date: i.mtime.toISOString(), sha256: i.sha256 ?? null, sha256Mismatch: i.sha256Mismatch === true,
-      url: withDlid(`${baseUrl}/dl/${encodeUrlPath(r.category)}/${encodeUrlPath(r.version)}/${encodeUrlPath(i.name)}`, dlid),
+      name: i.name, size: i.size, date: i.mtime.toISOString(), platform: i.platform ?? null, arch: i.arch ?? null,
+      sha256: i.sha256 ?? null, sha384: i.sha384 ?? null, sha512: i.sha512 ?? null, sha256Mismatch: i.sha256Mismatch === true,
+      url: dl(i.name),
+      signatures: (i.signatures ?? []).map((s) => ({ name: s.name, kind: s.kind, url: dl(s.name) })),
+      edSignature: i.edSignature ?? null,
+      blockmap: i.blockmap ? dl(i.blockmap) : null,
     })),
   };
 }

@@ -12,7 +12,8 @@ import { isVfsError, toHttpStatus } from '../vfs/errors.ts';
 import type { Mount, RuntimeState, StateProvider } from '../vfs/mount.ts';
 import { decodeUrlPath } from '../vfs/path.ts';
 import { checkDlAccess, type Attempt } from './dl-access.ts';
-import type { Outcome } from './dl.ts';
+import { findServed, type Outcome } from './dl.ts';
+import { isSumsName } from '../catalog/sums.ts';
 import { plainReply, sendReply, type Reply } from './deny.ts';
 import { clientAddress } from '../security/addresses.ts';
 import { signerFor, type ServerParts } from './request-context.ts';
@@ -73,6 +74,7 @@ export function createDlFastPath(getState: StateProvider, parts: ServerParts): F
       const dp = decode(url);
       if (!dp || dp.segs.length !== 4) return false;
       const { path, segs } = dp;
+      if (isSumsName(segs[3]!)) return false; // may be generated: the Koa route serves it
       const mount = state.mounts.get(segs[1]!);
       if (!mount || !mount.backend.caps.presign || !mount.backend.presignGet) return false;
       const qAt = url.indexOf('?');
@@ -102,7 +104,7 @@ async function redirect(
 ): Promise<[Reply, Outcome]> {
   try {
     const release = await parts.catalog.release(a.category!, a.release!);
-    const item = release && isVisible(release) ? release.items.find((i) => i.name === a.file) : undefined;
+    const item = release && isVisible(release) ? findServed(release, a.file!) : undefined;
     if (!item) return [plainReply(404, 'No such download.'), 'notfound'];
     const refused = await checkDlAccess(request, mount, state, parts, signerFor(parts, state.config), a);
     if (refused) return [refused, 'denied'];

@@ -6,7 +6,9 @@
 import { isVisible } from '../catalog/visible.ts';
 import type { Context } from 'koa';
 import type { BasicVerifier } from '../auth/basic.ts';
-import type { Catalog, Item } from '../catalog/types.ts';
+import { createHash } from 'node:crypto';
+import type { Catalog, Item, Release } from '../catalog/types.ts';
+import { generatedSums, isSumsName } from '../catalog/sums.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Mount, RuntimeState } from '../vfs/mount.ts';
@@ -15,7 +17,7 @@ import { decodeUrlPath } from '../vfs/path.ts';
 import { checkDlAccess, type Attempt } from './dl-access.ts';
 import { queryValue, type ServerParts } from './request-context.ts';
 import { applyReply, plain } from './deny.ts';
-import { contentDisposition, ifRangeHolds, notModified, parseRange } from './http-util.ts';
+import { contentDisposition, etagMatches, ifRangeHolds, notModified, parseRange } from './http-util.ts';
 import type { LinkSigner } from './links.ts';
 
 /** What the /dl route needs. */
@@ -51,8 +53,10 @@ export async function handleDownload(ctx: Context, state: RuntimeState, deps: Dl
     [, a.category, a.release, a.file] = segs;
     const mount = a.category !== undefined ? state.mounts.get(a.category) : undefined;
     const release = segs.length === 4 && mount ? await deps.catalog.release(a.category!, a.release!) : undefined;
-    const item = release && isVisible(release) ? release.items.find((i) => i.name === a.file) : undefined;
-    if (!mount || !item) {
+    const visible = release && isVisible(release) ? release : undefined;
+    const item = visible ? findServed(visible, a.file!) : undefined;
+    const sums = visible && !item && isSumsName(a.file!) ? generatedSums(visible, a.file) : undefined;
+    if (!mount || (!item && sums === undefined)) {
       plain(ctx, 404, 'No such download.');
       return done('notfound');
     }
@@ -68,6 +72,7 @@ export async function handleDownload(ctx: Context, state: RuntimeState, deps: Dl
       return done('denied');
     }
 
+    if (!item) return done(sendText(ctx, sums ?? ''));
     if (mount.backend.caps.presign && mount.backend.presignGet) {
       const url = await mount.backend.presignGet(item.path, {
         expiresIn: state.config.storage.s3?.presignSeconds ?? 60, filename: item.name,
@@ -87,6 +92,26 @@ export async function handleDownload(ctx: Context, state: RuntimeState, deps: Dl
     if (!ctx.headerSent) plain(ctx, status, status === 404 ? 'No such download.' : 'The download is not available right now.');
     return done(status === 404 ? 'notfound' : 'error');
   }
+}
+
+/** An item or an attachment (signature, blockmap) of the release, by file name. @throws never */
+export function findServed(release: Release, name: string): Item | undefined {
+  return release.items.find((i) => i.name === name) ?? release.attachments.find((i) => i.name === name);
+}
+
+/** A generated checksum file: small text with a strong ETag of its content and conditional GET. */
+function sendText(ctx: Context, text: string): Outcome {
+  const etag = `"${createHash('sha256').update(text).digest('base64url').slice(0, 27)}"`;
+  ctx.set('ETag', etag);
+  ctx.set('Cache-Control', 'private, no-cache');
+  if (ctx.get('If-None-Match') && etagMatches(ctx.get('If-None-Match'), etag)) {
+    ctx.status = 304;
+    return 'notmodified';
+  }
+  ctx.status = 200;
+  ctx.type = 'text/plain; charset=utf-8';
+  ctx.body = text;
+  return 'stream';
 }
 
 async function stream(ctx: Context, mount: Mount, item: Item): Promise<Outcome> {

@@ -19,8 +19,10 @@ export function atomFeed(cat: CategoryConfig, releases: Release[], baseUrl: stri
     const url = `${catUrl}${encodeUrlPath(r.version)}/`;
     const notes = r.notesMarkdown ? renderNotes(r.notesMarkdown)
       : r.notes?.length ? `<ul>${r.notes.map((n) => `<li>${xml(`[${n.kind}] ${n.text}`)}</li>`).join('')}</ul>` : '';
-    const files = `<ul>${r.items.map((i) => `<li>${xml(i.name)}</li>`).join('')}</ul>`;
-    return `<entry><id>${xml(url)}</id><title>${xml(r.title ? `${r.version} — ${r.title}` : r.version)}</title>` +
+    const files = `<ul>${r.items.map((i) => `<li>${xml(i.name)}${i.platform ? ` (${xml(i.platform)}${i.arch ? ` ${xml(i.arch)}` : ''})` : ''}` +
+      `${i.sha256 ? `<br/>SHA-256: <code>${i.sha256}</code>` : ''}${i.sha512 ? `<br/>SHA-512: <code>${i.sha512}</code>` : ''}</li>`).join('')}</ul>`;
+    const enclosures = r.items.map((i) => `<link rel="enclosure" href="${xml(`${baseUrl}/dl/${encodeUrlPath(r.category)}/${encodeUrlPath(r.version)}/${encodeUrlPath(i.name)}`)}" length="${i.size}" title="${xml(i.name)}"/>`).join('');
+    return `<entry><id>${xml(url)}</id>${enclosures}<title>${xml(r.title ? `${r.version} — ${r.title}` : r.version)}</title>` +
       `<updated>${r.date.toISOString()}</updated><link rel="alternate" type="text/html" href="${xml(url)}"/>` +
       `<category term="${xml(r.maturity)}"/><content type="html">${xml(notes + files)}</content></entry>`;
   }).join('');

@@ -2,13 +2,12 @@
  * File operations that keep the metadata sidecar in step with the content: an upload records the
  * SHA-256 computed while it streamed; a file that arrived another way is hashed once, later.
  */
-import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Logger } from '../log.ts';
 import { VfsError, isVfsError } from './errors.ts';
 import type { FileMeta, Mount } from './mount.ts';
 import type { Entry, WriteOptions } from './types.ts';
-import { createStreamHasher } from './sha256-offload.ts';
+import { createDigestSet, createStreamHasher, type Digests } from './sha256-offload.ts';
 import { noteUploadedBytes } from './upload-gc.ts';
 
 /** Options of {@link writeWithMeta}. */
@@ -21,7 +20,7 @@ export interface WriteWithMetaOptions extends WriteOptions {
 
 /**
  * Writes `body` to `path` of the mount (atomically, see Backend.write), hashing it on the way,
- * then records the SHA-256 in the sidecar, keeping the previous dead properties and dropping any
+ * then records the SHA-256/384/512 in the sidecar, keeping the previous dead properties and dropping any
  * client-set modification time (the new content has its own). A sidecar that cannot be written
  * is logged and left for the background hasher: the upload is durable either way.
  * @throws VfsError as Backend.write (ENOENT parent, EISDIR, EPRECOND, ENOSPC, EIO)
@@ -45,14 +44,14 @@ export async function writeWithMeta(mount: Mount, path: string, body: Readable, 
     hasher.discard();
     throw err;
   }
-  let sha256: string | undefined;
+  let digests: Digests | undefined;
   try {
-    sha256 = await hasher.digest();
+    digests = await hasher.digest();
   } catch (err) {
     log?.warn({ category: mount.category.slug, path, err }, 'could not hash the upload; the background hasher will');
   }
   try {
-    await mount.meta.put(path, entry, { ...(sha256 ? { sha256 } : {}), ...(props ? { props } : {}) });
+    await mount.meta.put(path, entry, { ...digests, ...(props ? { props } : {}) });
   } catch (err) {
     log?.warn({ category: mount.category.slug, path, err }, 'could not record the SHA-256 sidecar');
   }
@@ -73,15 +72,15 @@ async function previousProps(mount: Mount, path: string): Promise<FileMeta['prop
 }
 
 /**
- * Reads an existing file once, hashes it and stores the SHA-256 in its sidecar (keeping the
- * sidecar's other fields when it is still valid). Returns the lowercase hex digest.
+ * Reads an existing file once, hashes it (SHA-256/384/512 in one pass) and stores the digests in
+ * its sidecar (keeping the sidecar's other fields when it is still valid). Returns them (lowercase hex).
  * @throws VfsError ENOENT, EISDIR; EPRECOND when the file changed while it was read (nothing stored);
  *   EIO "aborted" when `signal` fires.
  */
-export async function hashExisting(mount: Mount, path: string, o: { signal?: AbortSignal } = {}): Promise<string> {
+export async function hashExisting(mount: Mount, path: string, o: { signal?: AbortSignal } = {}): Promise<Digests> {
   const before = await mount.backend.stat(path);
   if (before.kind !== 'file') throw new VfsError('EISDIR', `is a folder: /${path}`);
-  const hash = createHash('sha256');
+  const hash = createDigestSet();
   const stream = await mount.backend.read(path, { signal: o.signal });
   try {
     for await (const chunk of stream) hash.update(chunk as Buffer);
@@ -89,12 +88,12 @@ export async function hashExisting(mount: Mount, path: string, o: { signal?: Abo
     if (o.signal?.aborted) throw new VfsError('EIO', `hashing aborted: /${path}`, { cause: err });
     throw isVfsError(err) ? err : new VfsError('EIO', `read failed: /${path}`, { cause: err });
   }
-  const sha256 = hash.digest('hex');
+  const digests = hash.hex();
   const after = await mount.backend.stat(path);
   if (after.size !== before.size || after.etag !== before.etag) {
     throw new VfsError('EPRECOND', `changed while hashing: /${path}`);
   }
   const old = await mount.meta.get(path, after);
-  await mount.meta.put(path, after, { ...(old?.props ? { props: old.props } : {}), ...(old?.mtime ? { mtime: old.mtime } : {}), sha256 });
-  return sha256;
+  await mount.meta.put(path, after, { ...(old?.props ? { props: old.props } : {}), ...(old?.mtime ? { mtime: old.mtime } : {}), ...digests });
+  return digests;
 }

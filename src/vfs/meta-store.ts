@@ -163,6 +163,8 @@ export function createMetaStore(backend: Backend): MetaStore {
     if (current.kind === 'file' && (raw.size !== current.size || raw.etag !== (current.etag ?? ''))) return undefined;
     const meta: FileMeta = { size: raw.size, etag: raw.etag };
     if (typeof raw.sha256 === 'string' && /^[0-9a-f]{64}$/.test(raw.sha256)) meta.sha256 = raw.sha256;
+    if (typeof raw.sha384 === 'string' && /^[0-9a-f]{96}$/.test(raw.sha384)) meta.sha384 = raw.sha384;
+    if (typeof raw.sha512 === 'string' && /^[0-9a-f]{128}$/.test(raw.sha512)) meta.sha512 = raw.sha512;
     if (typeof raw.mtime === 'string') meta.mtime = raw.mtime;
     if (raw.props && typeof raw.props === 'object' && !Array.isArray(raw.props)) {
       meta.props = Object.fromEntries(Object.entries(raw.props as Record<string, unknown>).filter(([, v]) => typeof v === 'string')) as Record<string, string>;

@@ -16,6 +16,9 @@ export interface FileMeta {
   etag: string;
   /** Lowercase hex SHA-256 of the content. */
   sha256?: string;
+  /** Lowercase hex SHA-384 and SHA-512 (computed in the same pass; absent in sidecars written before they existed). */
+  sha384?: string;
+  sha512?: string;
   /** Client-set modification time (PROPPATCH getlastmodified / Win32LastModifiedTime / X-OC-Mtime), ISO 8601. */
   mtime?: string;
   /** Dead properties: key `{namespaceURI}localName`, value = the whole property element as written by `serializeElement` (namespaces declared on itself). */

@@ -1,6 +1,8 @@
 /**
- * SHA-256 of an upload computed on a worker thread, so hashing (≈ 0.6 s of CPU per GiB) runs on
- * the second core beside the socket reads and file writes instead of in series with them.
+ * SHA-256, SHA-384 and SHA-512 of an upload computed in one pass over the bytes on a worker
+ * thread, so hashing runs on the second core beside the socket reads and file writes instead of
+ * in series with them. (SHA-256 is what pages and SHA256SUMS show; SHA-512 in base64 is what
+ * electron-updater checks; Joomla 4+ checks any of the three.)
  *
  * The bytes are copied into 1 MiB batches whose memory is transferred to the worker. An upload
  * that ends before its first batch fills never touches the worker: it is hashed in place. Memory is
@@ -21,45 +23,63 @@ const WAIT_SLICE_MS = 50;
 const STALL_MS = 10_000;
 const IDLE_MS = 30_000;
 
-/** Worker source: one Hash per upload id; counts finished batches down in the upload's counter. */
+/** The digests computed for every upload, in one pass. */
+export const DIGEST_ALGORITHMS = ['sha256', 'sha384', 'sha512'] as const;
+
+/** Lowercase hex digests of one file. */
+export interface Digests { sha256: string; sha384: string; sha512: string }
+
+/** Fresh hashes for {@link Digests}. @throws never */
+export function createDigestSet(): { update(b: Uint8Array): void; hex(): Digests } {
+  const hs = DIGEST_ALGORITHMS.map((a) => createHash(a));
+  return {
+    update: (b) => { for (const h of hs) h.update(b); },
+    hex: () => ({ sha256: hs[0]!.digest('hex'), sha384: hs[1]!.digest('hex'), sha512: hs[2]!.digest('hex') }),
+  };
+}
+
+/** Worker source: three Hashes per upload id; counts finished batches down in the upload's counter. */
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
+const ALGS = ${JSON.stringify(DIGEST_ALGORITHMS)};
 const hashes = new Map();
 parentPort.on('message', (m) => {
-  if (m.op === 'start') { hashes.set(m.id, { hash: createHash('sha256'), pending: new Int32Array(m.pending) }); return; }
+  if (m.op === 'start') { hashes.set(m.id, { hash: ALGS.map((a) => createHash(a)), pending: new Int32Array(m.pending) }); return; }
   const h = hashes.get(m.id);
   if (!h) return;
   if (m.op === 'update') {
-    h.hash.update(new Uint8Array(m.bytes, 0, m.length));
+    const bytes = new Uint8Array(m.bytes, 0, m.length);
+    for (const x of h.hash) x.update(bytes);
     Atomics.sub(h.pending, 0, 1);
     Atomics.notify(h.pending, 0);
     parentPort.postMessage({ free: m.bytes }, [m.bytes]); // back to the pool: no garbage on either side
   } else if (m.op === 'digest') {
     hashes.delete(m.id);
-    parentPort.postMessage({ id: m.id, hex: h.hash.digest('hex') });
+    const [sha256, sha384, sha512] = h.hash.map((x) => x.digest('hex'));
+    parentPort.postMessage({ id: m.id, hex: { sha256, sha384, sha512 } });
   } else if (m.op === 'discard') {
     hashes.delete(m.id);
   }
 });
 `;
 
-/** An incremental SHA-256 whose work may run off the main thread. */
+/** Incremental SHA-256/384/512 whose work may run off the main thread. */
 export interface StreamHasher {
   /** Adds bytes (copied; the caller may reuse `chunk`). May wait briefly for the worker. @throws never */
   update(chunk: Buffer): void;
   /**
-   * Finishes and resolves with the lowercase hex digest; the hasher is spent afterwards.
+   * Finishes and resolves with the lowercase hex digests; the hasher is spent afterwards.
    * @throws Error when the worker thread failed (the digest is unknown)
    */
-  digest(): Promise<string>;
+  digest(): Promise<Digests>;
   /** Drops the hash (the upload failed). @throws never */
   discard(): void;
 }
 
 interface WorkerHandle {
   worker: Worker;
-  waiting: Map<number, { resolve: (hex: string) => void; reject: (e: Error) => void }>;
+  waiting: Map<number, { resolve: (hex: Digests) => void; reject: (e: Error) => void }>;
   active: number;
   idle?: NodeJS.Timeout;
   dead?: Error;
@@ -87,7 +107,7 @@ function acquireWorker(): WorkerHandle {
   }
   const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], env: {}, stdout: false, stderr: false });
   const h: WorkerHandle = { worker, waiting: new Map(), active: 1 };
-  worker.on('message', (m: { id: number; hex: string; free?: ArrayBuffer }) => {
+  worker.on('message', (m: { id: number; hex: Digests; free?: ArrayBuffer }) => {
     if (m.free) {
       if (freeBatches.length < POOL_BATCHES) freeBatches.push(Buffer.from(m.free));
       return;
@@ -168,7 +188,9 @@ export function createStreamHasher(): StreamHasher {
       if (done) throw new Error('the hasher was already finished');
       done = true;
       if (!remote) {
-        const hex = createHash('sha256').update(batch.subarray(0, filled)).digest('hex');
+        const set = createDigestSet();
+        set.update(batch.subarray(0, filled));
+        const hex = set.hex();
         if (freeBatches.length < POOL_BATCHES) freeBatches.push(batch);
         return hex;
       }
@@ -183,7 +205,7 @@ export function createStreamHasher(): StreamHasher {
       }
       r.h.worker.ref(); // a pending digest keeps the process alive; an idle worker does not
       try {
-        return await new Promise<string>((resolve, reject) => {
+        return await new Promise<Digests>((resolve, reject) => {
           r.h.waiting.set(r.id, { resolve, reject });
           r.h.worker.postMessage({ op: 'digest', id: r.id });
         });

@@ -49,12 +49,12 @@ test('catalog: ordering, release.yaml, hidden files, sidecar hashes, broken yaml
   const state = localState(cfg(), { stable: dir });
   const b = state.mounts.get('stable')!.backend;
   const e = await b.stat('1.0/app-1.0.zip');
-  await state.metas.get('stable')!.put('1.0/app-1.0.zip', e, { sha256: 'ab'.repeat(32) });
+  await state.metas.get('stable')!.put('1.0/app-1.0.zip', e, { sha256: 'ab'.repeat(32), sha384: 'cd'.repeat(48), sha512: 'ef'.repeat(64) });
   const { log, lines } = captureLogger();
   const hashed: string[] = [];
   const cat = createCatalog({
     getState: () => state, bus: newBus(), log, refreshSeconds: 0,
-    hashFile: async (m, entry) => { hashed.push(entry.path); return createHash('sha256').update('stub').digest('hex'); },
+    hashFile: async (m, entry) => { hashed.push(entry.path); return { sha256: createHash('sha256').update('stub').digest('hex'), sha384: '', sha512: '' }; },
   });
   const rels = (await cat.releases('stable'))!;
   // 2.0 and 1.2 share a date: version tie-break puts 2.0 first; 1.1's yaml date is the oldest.
@@ -69,7 +69,7 @@ test('catalog: ordering, release.yaml, hidden files, sidecar hashes, broken yaml
   assert.ok(lines.some((l) => String(l.msg).includes('broken release.yaml') && l.path === '1.2/release.yaml'));
   assert.equal(await cat.releases('nope'), undefined);
   await cat.hasher!.idle();
-  assert.ok(!hashed.includes('1.0/app-1.0.zip'), 'files with a sidecar hash are not re-hashed');
+  assert.ok(!hashed.includes('1.0/app-1.0.zip'), 'files with sidecar hashes are not re-hashed');
   assert.ok(hashed.includes('1.2/app.zip'));
   assert.equal((await cat.release('stable', '1.2'))!.items.find((i) => i.name === 'app.zip')!.sha256, createHash('sha256').update('stub').digest('hex'));
   await cat.close();
@@ -142,7 +142,7 @@ test('catalog: an item whose recorded SHA-256 disagrees with SHA256SUMS is marke
     await state.metas.get('stable')!.put(`3.0/${n}.bin`, await b.stat(`3.0/${n}.bin`), { sha256: sha(n) });
   }
   const { log } = captureLogger();
-  const cat = createCatalog({ getState: () => state, bus: newBus(), log, refreshSeconds: 0, hashFile: async () => sha('x') });
+  const cat = createCatalog({ getState: () => state, bus: newBus(), log, refreshSeconds: 0, hashFile: async () => ({ sha256: sha('x'), sha384: '', sha512: '' }) });
   const rel = (await cat.release('stable', '3.0'))!;
   assert.equal(rel.items.find((i) => i.name === 'bad.bin')!.sha256Mismatch, true);
   assert.notEqual(rel.items.find((i) => i.name === 'good.bin')!.sha256Mismatch, true);

@@ -244,12 +244,14 @@ describe('writeWithMeta / hashExisting on a local mount', () => {
   });
   after(() => rm(root, { recursive: true, force: true }));
   const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+  const digests = (s: string) => ({ sha256: sha(s), sha384: createHash('sha384').update(s).digest('hex'), sha512: createHash('sha512').update(s).digest('hex') });
 
-  it('records the SHA-256 computed while streaming, keeps dead props, clears the client mtime', async () => {
+  it('records the SHA-256/384/512 computed while streaming, keeps dead props, clears the client mtime', async () => {
     const seen: number[] = [];
     const e1 = await writeWithMeta(mount, 'a.bin', Readable.from([Buffer.from('hello '), Buffer.from('world')]), { onChunk: (c) => seen.push(c.length) });
     assert.deepEqual(seen, [6, 5], 'caller onChunk still called');
-    assert.equal((await mount.meta.get('a.bin', e1))?.sha256, sha('hello world'));
+    const m1 = await mount.meta.get('a.bin', e1);
+    assert.deepEqual({ sha256: m1?.sha256, sha384: m1?.sha384, sha512: m1?.sha512 }, digests('hello world'));
     await mount.meta.put('a.bin', e1, { sha256: sha('hello world'), props: { '{urn:x}k': 'v' }, mtime: '2001-01-01T00:00:00.000Z' });
     const e2 = await writeWithMeta(mount, 'a.bin', Readable.from([Buffer.from('second')]));
     const m2 = await mount.meta.get('a.bin', e2);
@@ -270,8 +272,9 @@ describe('writeWithMeta / hashExisting on a local mount', () => {
     await writeFile(join(root, 'files', 'outside.iso'), 'made outside');
     const e = await mount.backend.stat('outside.iso');
     assert.equal(await mount.meta.get('outside.iso', e), undefined);
-    assert.equal(await hashExisting(mount, 'outside.iso'), sha('made outside'));
-    assert.equal((await mount.meta.get('outside.iso', e))?.sha256, sha('made outside'));
+    assert.deepEqual(await hashExisting(mount, 'outside.iso'), digests('made outside'));
+    const m = await mount.meta.get('outside.iso', e);
+    assert.deepEqual({ sha256: m?.sha256, sha384: m?.sha384, sha512: m?.sha512 }, digests('made outside'));
     await assert.rejects(hashExisting(mount, ''), (err: unknown) => isVfsError(err, 'EISDIR'));
   });
 });

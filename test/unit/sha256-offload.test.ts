@@ -1,15 +1,19 @@
-/** The off-thread SHA-256 gives the same digest as hashing in place, for every size and chunking. */
+/** The off-thread SHA-256/384/512 give the same digests as hashing in place, for every size and chunking. */
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createStreamHasher } from '../../src/vfs/sha256-offload.ts';
+import { createStreamHasher, type Digests } from '../../src/vfs/sha256-offload.ts';
 import { prngSlice } from '../helpers/prng-bytes.ts';
 
 const prngBytes = (size: number, seed: number) => prngSlice(String(seed), 0, size);
 
-const reference = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const reference = (b: Buffer): Digests => ({
+  sha256: createHash('sha256').update(b).digest('hex'),
+  sha384: createHash('sha384').update(b).digest('hex'),
+  sha512: createHash('sha512').update(b).digest('hex'),
+});
 
-async function hashInChunks(data: Buffer, chunk: number): Promise<string> {
+async function hashInChunks(data: Buffer, chunk: number): Promise<Digests> {
   const h = createStreamHasher();
   for (let off = 0; off < data.length; off += chunk) h.update(data.subarray(off, off + chunk));
   return h.digest();
@@ -18,14 +22,14 @@ async function hashInChunks(data: Buffer, chunk: number): Promise<string> {
 test('empty input, a partial batch and exact batch multiples hash like createHash', async () => {
   for (const size of [0, 1, 65_536, 1024 * 1024 - 1, 1024 * 1024, 1024 * 1024 + 1, 3 * 1024 * 1024]) {
     const data = prngBytes(size, size + 7);
-    assert.equal(await hashInChunks(data, 65_536), reference(data), `size ${size}`);
+    assert.deepEqual(await hashInChunks(data, 65_536), reference(data), `size ${size}`);
   }
 });
 
 test('odd chunk sizes that straddle batches (worker path) hash like createHash', async () => {
   const data = prngBytes(20 * 1024 * 1024 + 12_345, 99);
   for (const chunk of [1000, 16_384 + 3, 4 * 1024 * 1024 + 1]) {
-    assert.equal(await hashInChunks(data, chunk), reference(data), `chunk ${chunk}`);
+    assert.deepEqual(await hashInChunks(data, chunk), reference(data), `chunk ${chunk}`);
   }
 });
 
@@ -38,7 +42,7 @@ test('the caller may reuse its chunk buffer right after update (bytes are copied
     h.update(scratch.subarray(0, n));
     scratch.fill(0xaa);
   }
-  assert.equal(await h.digest(), reference(data));
+  assert.deepEqual(await h.digest(), reference(data));
 });
 
 test('concurrent uploads keep separate states; a discarded one does not disturb the others', async () => {
@@ -51,6 +55,6 @@ test('concurrent uploads keep separate states; a discarded one does not disturb 
   }
   dropped.discard();
   const digests = await Promise.all(hashers.map((h) => h.digest()));
-  digests.forEach((d, i) => assert.equal(d, reference(inputs[i]!), `upload ${i}`));
+  digests.forEach((d, i) => assert.deepEqual(d, reference(inputs[i]!), `upload ${i}`));
   await assert.rejects(dropped.digest(), /already finished/);
 });

@@ -1,6 +1,7 @@
 /** The three visitor pages (categories, releases, one release) and the error page. Pure renderers. */
 import type { CategoryConfig } from '../../config/schema.ts';
-import type { Release } from '../../catalog/types.ts';
+import type { Platform, Release, SignatureFile } from '../../catalog/types.ts';
+import { generatedSums } from '../../catalog/sums.ts';
 import { encodeUrlPath } from '../../vfs/path.ts';
 import { humanSize } from '../http-util.ts';
 import { dateTag, esc, kindBadge, maturityBadge, page, type Crumb } from './html.ts';
@@ -10,6 +11,9 @@ import { renderNotes } from './markdown.ts';
 export function withDlid(href: string, dlid?: string): string {
   return dlid ? `${href}${href.includes('?') ? '&' : '?'}dlid=${encodeURIComponent(dlid)}` : href;
 }
+
+const PLATFORM_LABEL: Record<Platform, string> = { windows: 'Windows', macos: 'macOS', linux: 'Linux' };
+const SIG_LABEL: Record<SignatureFile['kind'], string> = { minisign: 'minisign', gpg: 'GPG', unknown: 'signature' };
 
 const catTitle = (c: CategoryConfig) => c.title ?? c.slug;
 const home = (dlid?: string): Crumb => ({ label: 'Downloads', href: withDlid('/', dlid) });
@@ -39,14 +43,21 @@ export function categoryPage(cat: CategoryConfig, releases: Release[], dlid?: st
 /** `/<category>/<release>/`: items with size, date, SHA-256 and a download button, then the notes. @throws never */
 export function releasePage(cat: CategoryConfig, r: Release, dlid?: string): string {
   const base = `/${encodeUrlPath(cat.slug)}/`;
+  const dl = (name: string) => withDlid(`/dl/${encodeUrlPath(cat.slug)}/${encodeUrlPath(r.version)}/${encodeUrlPath(name)}`, dlid);
   const rows = r.items.map((i) => {
-    const href = withDlid(`/dl/${encodeUrlPath(cat.slug)}/${encodeUrlPath(r.version)}/${encodeUrlPath(i.name)}`, dlid);
-    return `<tr><th scope="row" data-label="File">${esc(i.name)}</th><td data-label="Size">${esc(humanSize(i.size))}</td>` +
-      `<td data-label="Date">${dateTag(i.mtime)}</td><td data-label="SHA-256">${i.sha256 ? `<code class="hash">${esc(i.sha256)}</code>` : '<span class="muted">pending</span>'}${i.sha256Mismatch ? ' <strong class="badge k-removed" role="alert">does not match SHA256SUMS</strong>' : ''}</td>` +
-      `<td><a class="btn" href="${esc(href)}" aria-label="Download ${esc(i.name)}">Download</a></td></tr>`;
+    const sigs = (i.signatures ?? []).map((s) => `<a href="${esc(dl(s.name))}">${esc(SIG_LABEL[s.kind])}</a>`);
+    if (i.edSignature) sigs.push(`<span title="${esc(i.edSignature)}">EdDSA (Sparkle)</span>`);
+    const platform = i.platform ? `${esc(PLATFORM_LABEL[i.platform])}${i.arch ? ` <span class="muted">${esc(i.arch)}</span>` : ''}` : '<span class="muted">any</span>';
+    return `<tr><th scope="row" data-label="File">${esc(i.name)}${sigs.length ? `<div class="muted">Signed: ${sigs.join(', ')}</div>` : ''}</th>` +
+      `<td data-label="Platform">${platform}</td><td data-label="Size">${esc(humanSize(i.size))}</td>` +
+      `<td data-label="Date">${dateTag(i.mtime)}</td><td data-label="SHA-256">${i.sha256 ? `<code class="hash">${esc(i.sha256)}</code>` : '<span class="muted">pending</span>'}${i.sha256Mismatch ? ' <strong class="badge k-removed" role="alert">does not match SHA256SUMS</strong>' : ''}` +
+      `${i.sha512 ? `<details><summary>SHA-512</summary><code class="hash">${esc(i.sha512)}</code></details>` : ''}</td>` +
+      `<td><a class="btn" href="${esc(dl(i.name))}" aria-label="Download ${esc(i.name)}">Download</a></td></tr>`;
   }).join('');
+  const sums = (['SHA256SUMS', 'SHA512SUMS'] as const).filter((n) => r.items.some((i) => i.name === n) || generatedSums(r, n) !== undefined);
   const items = r.items.length === 0 ? '<p>This release has no files.</p>'
-    : `<table class="items"><thead><tr><th scope="col">File</th><th scope="col">Size</th><th scope="col">Date</th><th scope="col">SHA-256</th><th scope="col"><span class="skip">Action</span></th></tr></thead><tbody>${rows}</tbody></table>`;
+    : `<table class="items"><thead><tr><th scope="col">File</th><th scope="col">Platform</th><th scope="col">Size</th><th scope="col">Date</th><th scope="col">SHA-256</th><th scope="col"><span class="skip">Action</span></th></tr></thead><tbody>${rows}</tbody></table>` +
+      `<p class="muted">Checksums: ${sums.map((n) => `<a href="${esc(dl(n))}">${n}</a>`).join(' · ')}</p>`;
   const notes = r.notesMarkdown ? `<section aria-labelledby="notes"><h2 id="notes">Release notes</h2>${renderNotes(r.notesMarkdown)}</section>` : '';
   const changes = r.notes?.length
     ? `<section aria-labelledby="changes"><h2 id="changes">Changes</h2><ul class="notes">${r.notes.map((n) => `<li>${kindBadge(n.kind)} ${esc(n.text)}</li>`).join('')}</ul></section>` : '';

@@ -100,8 +100,10 @@ export const handleProppatch: DavHandler = async (ctx: DavContext) => {
         else delete props[key];
       }
     }
-    const next: { sha256?: string; mtime?: string; props?: Record<string, string> } = {};
+    const next: { sha256?: string; sha384?: string; sha512?: string; mtime?: string; props?: Record<string, string> } = {};
     if (meta?.sha256) next.sha256 = meta.sha256;
+    if (meta?.sha384) next.sha384 = meta.sha384;
+    if (meta?.sha512) next.sha512 = meta.sha512;
     if (mtime) next.mtime = mtime;
     if (Object.keys(props).length) next.props = props;
     await mount.meta.put(path, entry, next);
