@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { Secret } from './secret.ts';
 import { LOOPBACK_CIDRS, isCidr } from '../security/addresses.ts';
+import { categoryFeeds } from './feeds-schema.ts';
 
 /** SigV4 presigned URLs cannot live longer than 7 days. */
 export const SIGV4_MAX_SECONDS = 7 * 24 * 3600;
@@ -14,7 +15,7 @@ export const SIGNED_LINK_MAX_SECONDS = 31 * 24 * 3600;
 const secret = z.string().min(1).transform((s) => new Secret(s));
 const port = z.number().int().min(0).max(65535);
 /** Names the downloads listener uses for its own routes; a category cannot take them. */
-export const RESERVED_SLUGS = ['dl', 'api', 'healthz', 'readyz', 'metrics', 'login', 'static', 'favicon.ico', 'robots.txt'] as const;
+export const RESERVED_SLUGS = ['dl', 'api', 'feeds', 'healthz', 'readyz', 'metrics', 'login', 'static', 'favicon.ico', 'robots.txt'] as const;
 const slug = z.string()
   .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'a slug is 1-64 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit')
   .refine((s) => !(RESERVED_SLUGS as readonly string[]).includes(s), { message: `this slug is reserved for the downloads site (${RESERVED_SLUGS.join(', ')})` });
@@ -117,6 +118,8 @@ const category = z.strictObject({
   /** Visitors without access are redirected here instead of getting 401/403. */
   unauthorizedUrl: z.url().optional(),
   bleedingEdge: bleedingEdge.prefault({}),
+  /** Update feeds (Joomla extension fields); see src/config/feeds-schema.ts. */
+  feeds: categoryFeeds.prefault({}),
 });
 
 const user = z.strictObject({

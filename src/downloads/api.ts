@@ -6,6 +6,7 @@ import { MATURITIES } from '../catalog/types.ts';
 import { atLeast } from '../catalog/maturity.ts';
 import { encodeUrlPath } from '../vfs/path.ts';
 import { withDlid } from './pages/views.ts';
+import { feedUrls } from './feeds/urls.ts';
 import { GENERATED_SUMS, generatedSums, type SumsName } from '../catalog/sums.ts';
 
 /** One category as the API shows it. @throws never */
@@ -13,6 +14,7 @@ export function categoryJson(c: CategoryConfig, baseUrl: string) {
   return {
     slug: c.slug, title: c.title ?? c.slug, description: c.description, type: c.type,
     url: `${baseUrl}/${encodeUrlPath(c.slug)}/`, feed: `${baseUrl}/${encodeUrlPath(c.slug)}/feed.atom`,
+    feeds: feedUrls(c, baseUrl),
   };
 }
 

@@ -6,6 +6,7 @@ import type { RuntimeState } from '../vfs/mount.ts';
 import { mayDownload, visibleCategories } from './access.ts';
 import { deny } from './deny.ts';
 import { atomFeed } from './feed.ts';
+import { feedUrls } from './feeds/urls.ts';
 import { categoryPage, errorPage, indexPage, releasePage } from './pages/views.ts';
 import { baseUrl, visitor, type ServerParts } from './request-context.ts';
 
@@ -66,7 +67,7 @@ export async function servePage(ctx: Context, segs: string[], trailingSlash: boo
     ctx.body = atomFeed(cat, releases, baseUrl(ctx, state.config));
     return;
   }
-  if (segs.length === 1) return html(ctx, categoryPage(cat, releases, id.dlid));
+  if (segs.length === 1) return html(ctx, categoryPage(cat, releases, id.dlid, feedUrls(cat, baseUrl(ctx, state.config))));
   const release = releases.find((r) => r.version === segs[1]);
   if (!release) return notFoundPage(ctx);
   return html(ctx, releasePage(cat, release, id.dlid));

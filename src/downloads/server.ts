@@ -29,6 +29,7 @@ import { offersCredentials, signerFor, type ServerParts } from './request-contex
 import { serveApi } from './routes-api.ts';
 import { healthz, metrics, opsForbidden, readyz } from './routes-ops.ts';
 import { mayReadOps } from './ops-access.ts';
+import { serveFeed } from './routes-feeds.ts';
 import { notFoundPage, servePage } from './routes-pages.ts';
 
 /** Dependencies of {@link createDownloadsServer}. */
@@ -60,6 +61,7 @@ const routeOf = (segs: string[]): string => {
   switch (segs[0]) {
     case 'dl': return 'dl';
     case 'api': return 'api';
+    case 'feeds': return 'feed';
     case 'healthz': case 'readyz': return 'health';
     case 'metrics': return 'metrics';
     default: return segs.length === 2 && segs[1] === 'feed.atom' ? 'feed' : 'page';
@@ -111,6 +113,7 @@ export function createDownloadsServer(deps: DownloadsDeps): DownloadsServer {
         return segs[0] === 'readyz' ? await readyz(ctx, state, parts) : await metrics(ctx, parts);
       }
       if (segs[0] === 'api' && segs[1] === 'v1') return await serveApi(ctx, segs.slice(2), state, parts);
+      if (segs[0] === 'feeds') return await serveFeed(ctx, segs.slice(1), state, parts);
       if (segs[0] === 'api' || segs[0] === 'dl') return notFoundPage(ctx);
       return await servePage(ctx, segs, decoded.trailingSlash || segs.length === 0, state, parts);
     } catch (err) {

@@ -2,6 +2,8 @@
 import type { CategoryConfig } from '../../config/schema.ts';
 import type { Platform, Release, SignatureFile } from '../../catalog/types.ts';
 import { generatedSums } from '../../catalog/sums.ts';
+import type { FeedUrls } from '../feeds/urls.ts';
+import { feedsSection } from './feeds-section.ts';
 import { encodeUrlPath } from '../../vfs/path.ts';
 import { humanSize } from '../http-util.ts';
 import { dateTag, esc, kindBadge, maturityBadge, page, type Crumb } from './html.ts';
@@ -29,14 +31,14 @@ export function indexPage(cats: CategoryConfig[], o: { dlid?: string; signedIn: 
 }
 
 /** `/<category>/`: published releases, newest first. @throws never */
-export function categoryPage(cat: CategoryConfig, releases: Release[], dlid?: string): string {
+export function categoryPage(cat: CategoryConfig, releases: Release[], dlid?: string, feeds?: FeedUrls): string {
   const base = `/${encodeUrlPath(cat.slug)}/`;
   const rows = releases.map((r) => `<tr><th scope="row"><a href="${esc(withDlid(`${base}${encodeUrlPath(r.version)}/`, dlid))}">${esc(r.version)}</a>` +
     `${r.title ? `<div class="muted">${esc(r.title)}</div>` : ''}</th><td>${maturityBadge(r.maturity)}</td><td>${dateTag(r.date)}</td><td>${r.items.length}</td></tr>`).join('');
   const table = releases.length === 0 ? '<p>No releases yet.</p>'
     : `<table><caption class="muted">Releases, newest first</caption><thead><tr><th scope="col">Version</th><th scope="col">Maturity</th><th scope="col">Date</th><th scope="col">Files</th></tr></thead><tbody>${rows}</tbody></table>`;
   const body = `<h1>${esc(catTitle(cat))}</h1>${cat.description ? `<p>${esc(cat.description)}</p>` : ''}` +
-    `<p><a href="${esc(`${base}feed.atom`)}">Atom feed</a></p>${table}`;
+    `<p><a href="${esc(`${base}feed.atom`)}">Atom feed</a></p>${table}${feeds ? feedsSection(feeds, catTitle(cat)) : ''}`;
   return page({ title: catTitle(cat), crumbs: [home(dlid), { label: catTitle(cat) }], body, feed: `${base}feed.atom` });
 }
 
