@@ -21,13 +21,14 @@ export function joomlaFormat(name: string): string | undefined {
 const TAG = { alpha: 'alpha', beta: 'beta', rc: 'rc', stable: 'stable' } as const;
 
 /**
- * Renders the update XML for `releases` (visible, newest first). Items without an archive format
- * or without known digests are left out. @throws never
+ * Renders the update XML for `releases` (visible, newest first): one `<update>` per platform-neutral
+ * archive (an app's `-mac.zip` or `-win.zip` is not a Joomla extension). Items without an archive
+ * format or without known digests are left out. @throws never
  */
 export function joomlaXml(j: JoomlaFeed, title: string, description: string, releases: Release[], links: FeedLinks, limit = 50): string {
   const out: string[] = ['<?xml version="1.0" encoding="utf-8"?>\n<updates>\n'];
   for (const r of releases.slice(0, limit)) {
-    for (const item of r.items.filter((i: Item) => joomlaFormat(i.name) && i.sha256 && i.sha384 && i.sha512)) {
+    for (const item of r.items.filter((i: Item) => !i.platform && joomlaFormat(i.name) && i.sha256 && i.sha384 && i.sha512)) {
       const e = xmlEscape;
       out.push('  <update>\n',
         `    <name>${e(j.name ?? title)}</name>\n`,
