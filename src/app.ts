@@ -11,7 +11,7 @@ import { createMetrics, type Metrics } from './metrics.ts';
 import { createStateHolder, type StateHolder } from './state.ts';
 import type { ChangeBus } from './vfs/mount.ts';
 import { hashExisting } from './vfs/files.ts';
-import { createLockStore } from './webdav/locks/lock-store.ts';
+import { createSharedState } from './coordination/shared-state.ts';
 import { createCatalog } from './catalog/catalog.ts';
 import { createBleedingEdgeScanner } from './catalog/bleeding-edge/index.ts';
 import { createDownloadsServer } from './downloads/server.ts';
@@ -68,7 +68,9 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
   const state = createStateHolder(first.state);
   const getState = state.get;
 
-  const locks = createLockStore({ onChange: (n) => metrics.locksHeld.set(n) });
+  const shared = createSharedState(config, { log, metrics });
+  await shared.ready();
+  const locks = shared.locks;
   const catalog = createCatalog({
     getState, bus, metrics, log: log.child({ component: 'catalog' }),
     hashFile: (mount, entry, signal) => hashExisting(mount, entry.path, { signal }),
@@ -128,6 +130,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
         await sweep;
         await scanner.stop();
         await catalog.close();
+        await shared.close();
         log.info('stopped');
       })();
       return stopping;

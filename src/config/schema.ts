@@ -176,6 +176,17 @@ export const configSchema = z.strictObject({
     /** Seconds SIGTERM waits for transfers in flight before aborting them. */
     drainSeconds: z.number().int().min(0).default(30),
   }).prefault({}),
+  /** Shared state for several instances/workers (locks, …) in Redis. Absent: one process, in memory. */
+  coordination: z.strictObject({
+    redis: z.strictObject({
+      /** redis:// or rediss:// URL, password included: a secret (`${ENV}` or `urlFile:`). */
+      url: secret.refine((s) => /^rediss?:\/\/[^\s]+$/i.test(s.reveal()), 'a Redis URL starts with redis:// or rediss://'),
+      /** Prepended to every key, so several deployments can share one Redis. */
+      keyPrefix: z.string().min(1).max(100).default('releasedav:'),
+      /** Longest wait for one Redis command before the request answers 503, ms. */
+      timeoutMs: z.number().int().min(50).max(60_000).default(2000),
+    }),
+  }).optional(),
   categories: z.array(category).min(1, 'at least one category is needed'),
 }).superRefine((cfg, ctx) => {
   const seen = new Set<string>();

@@ -11,7 +11,14 @@ export function restartOnlyChanges(prev: Config, next: Config): string[] {
   if (listenKey(prev.webdav) !== listenKey(next.webdav)) out.push('webdav (host/port/tls)');
   if (listenKey(prev.downloads) !== listenKey(next.downloads)) out.push('downloads (host/port/tls)');
   if (prev.logging.pretty !== next.logging.pretty) out.push('logging.pretty');
+  if (coordinationKey(prev) !== coordinationKey(next)) out.push('coordination');
   return out;
+}
+
+/** Compares coordination settings; the URL (a secret) only enters a hash. */
+function coordinationKey(c: Config): string {
+  const r = c.coordination?.redis;
+  return r ? createHash('sha256').update(JSON.stringify([r.url.reveal(), r.keyPrefix, r.timeoutMs])).digest('hex') : '';
 }
 
 /**

@@ -2,7 +2,9 @@
 
 export type VfsErrorCode =
   | 'ENOENT' | 'EEXIST' | 'ENOTDIR' | 'EISDIR' | 'ENOTEMPTY' | 'EACCES' | 'EROFS'
-  | 'ENOTSUP' | 'EPRECOND' | 'EINVAL' | 'ENOSPC' | 'ERANGE' | 'ELOCKED' | 'ETIMEDOUT' | 'EIO';
+  | 'ENOTSUP' | 'EPRECOND' | 'EINVAL' | 'ENOSPC' | 'ERANGE' | 'ELOCKED' | 'ETIMEDOUT' | 'EIO'
+  /** A shared service (the Redis of `coordination`) cannot be reached: 503 + Retry-After. */
+  | 'EUNAVAIL';
 
 /**
  * A storage or request error with a stable code. `message` is safe to show to a client
@@ -33,7 +35,11 @@ const STATUS: Record<VfsErrorCode, number> = {
   ELOCKED: 423,
   ETIMEDOUT: 504,
   EIO: 502,
+  EUNAVAIL: 503,
 };
+
+/** Retry-After (seconds) sent with EUNAVAIL answers. */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 
 /** HTTP status for an error; unknown errors are 500. Used by both front ends. */
 export function toHttpStatus(err: unknown): number {

@@ -46,22 +46,24 @@ export interface DavLock {
 
 /**
  * Token-enforced locks. Shared by every handler; one instance per process (survives SIGHUP).
- * Methods never throw except as documented.
+ * Two implementations behind this interface: memory (one process) and Redis (every instance of a
+ * deployment). Every method may also reject with VfsError EUNAVAIL (503) when the shared store
+ * cannot be reached; otherwise methods never throw except as documented.
  */
 export interface LockStore {
   /** Active (unexpired) locks whose scope covers category/path (the path itself, or an ancestor with depth infinity, or — with `includeDescendants` — any lock beneath). */
-  covering(category: string, path: string, includeDescendants?: boolean): DavLock[];
-  /** @throws VfsError ELOCKED if it conflicts with an existing lock. */
-  create(lock: Omit<DavLock, 'token' | 'expiresAt'>): DavLock;
+  covering(category: string, path: string, includeDescendants?: boolean): Promise<DavLock[]>;
+  /** @throws VfsError ELOCKED if it conflicts with an existing lock, ENOSPC when the cap on active locks is reached. */
+  create(lock: Omit<DavLock, 'token' | 'expiresAt'>): Promise<DavLock>;
   /** @throws VfsError EPRECOND if unknown/expired. */
-  refresh(token: string, timeoutSeconds: number): DavLock;
+  refresh(token: string, timeoutSeconds: number): Promise<DavLock>;
   /** @returns false if no such lock. */
-  remove(token: string): boolean;
-  get(token: string): DavLock | undefined;
+  remove(token: string): Promise<boolean>;
+  get(token: string): Promise<DavLock | undefined>;
   /** Drops locks on a removed/moved tree. */
-  removeTree(category: string, path: string): void;
+  removeTree(category: string, path: string): Promise<void>;
   /** Count of active locks (metrics). */
-  size(): number;
+  size(): Promise<number>;
 }
 
 /** Per-request context handed to our handlers. */

@@ -34,7 +34,7 @@ export async function applyIfHeader(ctx: CoreContext): Promise<void> {
     if (path === undefined) return { exists: false, lockTokens: [] };
     if (!mount) return { exists: true, lockTokens: [] };
     const found = await ctx.lookup.tryFind(mount, path);
-    const locks = ctx.locks.covering(mount.category.slug, found?.path ?? path);
+    const locks = await ctx.locks.covering(mount.category.slug, found?.path ?? path);
     return { exists: !!found, etag: found?.entry.etag, lockTokens: locks.map((l) => l.token) };
   };
   const ok = await evaluateIf(lists, REQUEST, async (p) => {

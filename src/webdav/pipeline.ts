@@ -144,6 +144,8 @@ function fail(d: SharedDeps, ctx: CoreContext, e: unknown): void {
   const { req, res } = ctx;
   const status = statusOf(e);
   if (ctx.signal.aborted) d.log.debug({ err: e, method: req.method }, 'webdav: client went away');
+  // An unreachable shared store is logged once per outage by its connection, not per request.
+  else if (isVfsError(e, 'EUNAVAIL')) d.log.debug({ method: req.method }, 'webdav: refused while the shared lock store is unreachable');
   else if (status >= 500) d.log.error({ err: e, method: req.method, path: requestPath(req.url).split('?')[0] }, 'webdav: request failed');
   else d.log.debug({ err: e }, 'webdav: request refused');
   if (res.headersSent || res.writableEnded) {

@@ -4,6 +4,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { DavHttpError, publicMessage, statusOf } from './http-error.ts';
+import { isVfsError, UNAVAILABLE_RETRY_AFTER_SECONDS } from '../vfs/errors.ts';
 
 /** Sends a status with an optional plain-text body. @returns false if headers were already sent. @throws never */
 export function sendStatus(res: ServerResponse, status: number, headers: Record<string, string | string[] | number> = {}, body?: string): boolean {
@@ -26,7 +27,7 @@ export function sendXml(res: ServerResponse, status: number, xml: string, header
   return sendStatus(res, status, { ...headers, 'Content-Type': 'application/xml; charset="utf-8"' }, xml);
 }
 
-/** Answers an error: DavHttpError with its headers/`<D:error>` body, others by status. @throws never */
+/** Answers an error: DavHttpError with its headers/`<D:error>` body, others by status (EUNAVAIL with Retry-After). @throws never */
 export function sendError(res: ServerResponse, err: unknown): boolean {
   const status = statusOf(err);
   if (err instanceof DavHttpError) {
@@ -35,5 +36,6 @@ export function sendError(res: ServerResponse, err: unknown): boolean {
     }
     return sendStatus(res, status, err.headers, status >= 400 && status !== 401 ? `${publicMessage(err)}\n` : undefined);
   }
-  return sendStatus(res, status, {}, `${publicMessage(err)}\n`);
+  const headers: Record<string, string> = isVfsError(err, 'EUNAVAIL') ? { 'Retry-After': String(UNAVAILABLE_RETRY_AFTER_SECONDS) } : {};
+  return sendStatus(res, status, headers, `${publicMessage(err)}\n`);
 }

@@ -184,13 +184,13 @@ export function scannerSuite(kind: string, make: () => Promise<Store>, skip?: st
     const locks = createLockStore();
     const r = rig(store, { settleSeconds: 0, keep: 1 }, { locks });
     for (const v of ['l1', 'l2', 'l3', 'l4']) await dropRelease(store, r.mount, v);
-    const deep = locks.create({ category: SLUG, path: 'l1/app.bin', scope: 'exclusive', depth: '0', principal: 'ci', timeoutSeconds: 60 });
-    const whole = locks.create({ category: SLUG, path: 'l2', scope: 'shared', depth: 'infinity', principal: 'ci', timeoutSeconds: 60 });
-    locks.create({ category: 'normal', path: 'l3', scope: 'exclusive', depth: 'infinity', principal: 'ci', timeoutSeconds: 60 });
+    const deep = await locks.create({ category: SLUG, path: 'l1/app.bin', scope: 'exclusive', depth: '0', principal: 'ci', timeoutSeconds: 60 });
+    const whole = await locks.create({ category: SLUG, path: 'l2', scope: 'shared', depth: 'infinity', principal: 'ci', timeoutSeconds: 60 });
+    await locks.create({ category: 'normal', path: 'l3', scope: 'exclusive', depth: 'infinity', principal: 'ci', timeoutSeconds: 60 });
     assert.deepEqual((await r.scan()).pruned, ['l3']);
     assert.ok((await store.allKeys()).includes('l1/app.bin'));
-    locks.remove(deep.token);
-    locks.remove(whole.token);
+    await locks.remove(deep.token);
+    await locks.remove(whole.token);
     assert.deepEqual((await r.scan()).pruned, ['l1', 'l2']);
   });
 

@@ -103,7 +103,7 @@ for (const [from, to] of PAIRS) {
       assert.equal(r.status, 201);
       assert.equal(await exists(h, from, 'mv.txt'), false);
       assert.equal(await read(h, to, 'out/mv.txt'), 'moving');
-      assert.equal(h.locks.size(), 0, 'the moved lock is dropped');
+      assert.equal(await h.locks.size(), 0, 'the moved lock is dropped');
 
       await tree(h, from, 'mvtree');
       assert.equal((await dav(h, 'MOVE', src('mvtree/'), { headers: { Destination: dst('out/mvtree/'), Depth: '0' } })).status, 400, 'MOVE needs infinity');

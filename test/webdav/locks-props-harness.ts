@@ -119,7 +119,7 @@ export async function startHarness(o: { withS3?: boolean; user?: string } = {}):
             try { t = p === target.href ? target : resolvePath(state, p); } catch { return { exists: false, lockTokens: [] }; }
             if (!t.mount) return { exists: true, lockTokens: [] };
             const entry = await t.mount.backend.stat(t.path).catch(() => undefined);
-            return { exists: !!entry, etag: entry?.etag, lockTokens: locks.covering(t.mount.category.slug, t.path).map((l) => l.token) };
+            return { exists: !!entry, etag: entry?.etag, lockTokens: (await locks.covering(t.mount.category.slug, t.path)).map((l) => l.token) };
           }, { host: req.headers.host });
           if (!ok) { res.writeHead(412).end(); return; }
         }

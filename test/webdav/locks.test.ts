@@ -69,7 +69,7 @@ for (const slug of ['local', 's3']) {
       assert.equal((await dav(h, 'UNLOCK', `/${slug}/file.txt`, { headers: { 'Lock-Token': `<${tok}>` } })).status, 409);
       assert.equal((await dav(h, 'UNLOCK', `/${slug}/file.txt`)).status, 409);
       assert.equal((await dav(h, 'PROPPATCH', `/${slug}/file.txt`, { body: PATCH })).status, 207, 'unlocked');
-      assert.equal(h.locks.size(), 0);
+      assert.equal(await h.locks.size(), 0);
     });
 
     test('shared locks coexist; holding one of them suffices; exclusive is refused', async () => {
@@ -115,7 +115,7 @@ for (const slug of ['local', 's3']) {
       assert.equal((await dav(h, 'UNLOCK', `/${slug}/coll/fresh.bin`, { headers: { 'Lock-Token': `<${tok}>` } })).status, 204);
       assert.equal((await dav(h, 'LOCK', `/${slug}/nope/fresh.bin`, { body: lockBody('exclusive') })).status, 409);
       assert.equal((await dav(h, 'LOCK', `/${slug}/file.txt/child`, { body: lockBody('exclusive') })).status, 409);
-      assert.equal(h.locks.size(), 0, 'failed LOCKs leave no lock behind');
+      assert.equal(await h.locks.size(), 0, 'failed LOCKs leave no lock behind');
     });
 
     test('depth 0 on a collection guards its membership, not its members', async () => {
@@ -133,7 +133,7 @@ for (const slug of ['local', 's3']) {
       assert.equal(n.status, 201);
       assert.equal((await dav(h, 'UNLOCK', `/${slug}/d0/new.txt`, { headers: { 'Lock-Token': tokenOf(n) } })).status, 204);
       assert.equal((await dav(h, 'UNLOCK', `/${slug}/d0/`, { headers: { 'Lock-Token': tok } })).status, 204);
-      assert.equal(h.locks.size(), 0);
+      assert.equal(await h.locks.size(), 0);
     });
 
     test('bad requests: malformed XML, wrong root, bad scope, Depth 1, refresh without token → 400', async () => {
@@ -146,7 +146,7 @@ for (const slug of ['local', 's3']) {
         { body: '' },
       ];
       for (const b of bad) assert.equal((await dav(h, 'LOCK', `/${slug}/file.txt`, b)).status, 400, b.body);
-      assert.equal(h.locks.size(), 0);
+      assert.equal(await h.locks.size(), 0);
     });
 
     test('no write permission → 403; locks expire', async () => {
@@ -156,7 +156,7 @@ for (const slug of ['local', 's3']) {
       assert.equal((await dav(h, 'PROPPATCH', `/${slug}/file.txt`, { body: PATCH })).status, 423);
       await new Promise((res) => setTimeout(res, 1100));
       assert.equal((await dav(h, 'PROPPATCH', `/${slug}/file.txt`, { body: PATCH })).status, 207);
-      assert.equal(h.locks.size(), 0);
+      assert.equal(await h.locks.size(), 0);
     });
 
     test('Windows save: LOCK, PROPPATCH Win32 times with the token, UNLOCK without brackets', async () => {

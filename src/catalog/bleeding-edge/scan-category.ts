@@ -213,10 +213,10 @@ async function applyRetention(input: CategoryScanInput, result: ScanResult): Pro
   const { state, rules } = input;
   if (rules.keep <= 0 && rules.maxAgeDays <= 0) return;
   // Empty folders are not releases: never counted, never pruned (a build server may MKCOL long before its first PUT).
-  const candidates = [...state.releases].filter(([, k]) => k.facts.files.length > 0).map(([version, k]) => ({
+  const candidates = await Promise.all([...state.releases].filter(([, k]) => k.facts.files.length > 0).map(async ([version, k]) => ({
     version, date: k.facts.date, settling: k.facts.settling,
-    locked: input.locks.covering(input.slug, version, true).length > 0,
-  }));
+    locked: (await input.locks.covering(input.slug, version, true)).length > 0,
+  })));
   for (const version of planRetention(candidates, rules, input.now())) {
     // Look again right before deleting: an upload may have started into it since we listed it.
     const fresh = await listRelease(input, version, undefined, state.releases.get(version)?.firstSeenAt ?? input.now().getTime());
@@ -226,7 +226,7 @@ async function applyRetention(input: CategoryScanInput, result: ScanResult): Pro
       result.settling.push(version);
       continue;
     }
-    if (input.locks.covering(input.slug, version, true).length > 0) continue;
+    if ((await input.locks.covering(input.slug, version, true)).length > 0) continue;
     const removed = fresh !== undefined && (await pruneRelease(input, version));
     state.releases.delete(version);
     (removed ? result.pruned : result.vanished).push(version);

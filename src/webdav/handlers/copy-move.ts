@@ -9,7 +9,7 @@ import { encodeUrlPath, isWithin, parentPath } from '../../vfs/path.ts';
 import type { Mount } from '../../vfs/mount.ts';
 import type { Entry } from '../../vfs/types.ts';
 import type { DavContext, DavHandler, DavTarget } from '../context.ts';
-import { assertUnlocked } from '../locks/enforce.ts';
+import { assertUnlocked, dropLocksOfRemovedTree } from '../locks/enforce.ts';
 import { sendMultistatus, statusResponse } from '../xml/multistatus.ts';
 import { carryMeta, transferAcross, type TransferFailure } from './copy-move-transfer.ts';
 
@@ -84,8 +84,8 @@ async function plan(ctx: DavContext, op: Op): Promise<Plan> {
   const existed = await statOrUndefined(dst, dest.path);
   if (existed && !overwrite) throw new VfsError('EPRECOND', 'the destination exists and Overwrite is F');
   if (existed && sameCategory && isWithin(dest.path, srcPath)) throw new VfsError('EACCES', 'cannot overwrite an ancestor of the source');
-  if (op === 'move') assertUnlocked(ctx, srcSlug, srcPath, { descendants: true, member: true });
-  assertUnlocked(ctx, dst.category.slug, dest.path, { descendants: true, member: !existed });
+  if (op === 'move') await assertUnlocked(ctx, srcSlug, srcPath, { descendants: true, member: true });
+  await assertUnlocked(ctx, dst.category.slug, dest.path, { descendants: true, member: !existed });
   const dstHref = dest.href.endsWith('/') || entry.kind !== 'dir' ? dest.href : dest.href + '/';
   return { op, src, srcPath, entry, dst, dstPath: dest.path, dstHref, depth, existed };
 }
@@ -135,7 +135,7 @@ function handler(op: Op): DavHandler {
     const p = await plan(ctx, op);
     const sameMount = p.dst.category.slug === p.src.category.slug;
     const failures = sameMount ? (await withinMount(ctx, p), []) : await acrossMounts(ctx, p);
-    if (op === 'move') ctx.locks.removeTree(p.src.category.slug, p.srcPath);
+    if (op === 'move') await dropLocksOfRemovedTree(ctx, p.src.category.slug, p.srcPath);
     ctx.bus.emit('change', { category: p.dst.category.slug, path: p.dstPath, op, from: p.srcPath, fromCategory: p.src.category.slug });
     if (failures.length) {
       const base = p.dstHref.endsWith('/') ? p.dstHref : p.dstHref + '/';

@@ -1,6 +1,6 @@
 /** DELETE: files and whole trees (recursive), honouring locks on the target and beneath it. */
 import type { CoreHandler } from '../core-context.ts';
-import { assertUnlocked } from '../locks/enforce.ts';
+import { assertUnlocked, dropLocksOfRemovedTree } from '../locks/enforce.ts';
 import { DavHttpError } from '../http-error.ts';
 import { header } from '../headers.ts';
 import { sendStatus } from '../respond.ts';
@@ -15,14 +15,14 @@ export const handleDelete: CoreHandler = async (ctx) => {
     throw new DavHttpError(400, 'DELETE of a collection needs Depth: infinity');
   }
   const slug = mount.category.slug;
-  assertUnlocked(ctx, slug, found.path, { descendants: true });
+  await assertUnlocked(ctx, slug, found.path, { descendants: true });
   await mount.backend.remove(found.path, { recursive: true });
   try {
     await mount.meta.remove(found.path);
   } catch (e) {
     ctx.log.warn({ err: e, path: found.path }, 'webdav: could not remove sidecars after DELETE');
   }
-  ctx.locks.removeTree(slug, found.path);
+  await dropLocksOfRemovedTree(ctx, slug, found.path);
   ctx.bus.emit('change', { category: slug, path: found.path, op: 'remove' });
   sendStatus(ctx.res, 204);
 };

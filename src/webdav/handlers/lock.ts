@@ -52,9 +52,18 @@ export const handleLock: DavHandler = async (ctx) => {
 
   if (!body) {
     if (!ctx.submittedTokens.length) throw new VfsError('EINVAL', 'a LOCK refresh needs an If header with the lock token');
-    const lock = ctx.submittedTokens.map((t) => ctx.locks.get(t)).find((l) => l && lockCovers(l, slug, path));
+    const held = await Promise.all(ctx.submittedTokens.map((t) => ctx.locks.get(t)));
+    const lock = held.find((l) => l && lockCovers(l, slug, path));
     if (!lock) return sendError(ctx.res, 412, 'lock-token-submitted');
-    return answer(ctx, 200, ctx.locks.refresh(lock.token, timeout), false);
+    let refreshed: DavLock;
+    try {
+      refreshed = await ctx.locks.refresh(lock.token, timeout);
+    } catch (e) {
+      // It expired (or was released) between the two calls.
+      if (isVfsError(e, 'EPRECOND')) return sendError(ctx.res, 412, 'lock-token-submitted');
+      throw e;
+    }
+    return answer(ctx, 200, refreshed, false);
   }
 
   const info = parseLockInfo(body);
@@ -71,7 +80,7 @@ export const handleLock: DavHandler = async (ctx) => {
   }
   let lock: DavLock;
   try {
-    lock = ctx.locks.create({
+    lock = await ctx.locks.create({
       category: slug, path, scope: info.scope, depth, ownerXml: info.ownerXml,
       principal: ctx.user?.name ?? '', timeoutSeconds: timeout, lockNull: !exists,
     });
@@ -82,10 +91,10 @@ export const handleLock: DavHandler = async (ctx) => {
   if (!exists) {
     try {
       // A new (lock-null) resource is a new member of its folder: a depth-0 lock there needs its token.
-      assertUnlocked(ctx, slug, parentPath(path));
+      await assertUnlocked(ctx, slug, parentPath(path));
       await mount.backend.write(path, Readable.from([]), { size: 0, ifNoneMatch: true });
     } catch (e) {
-      ctx.locks.remove(lock.token);
+      await ctx.locks.remove(lock.token).catch(() => { /* it expires by its timeout */ });
       throw e;
     }
     ctx.bus.emit('change', { category: slug, path, op: 'write' });

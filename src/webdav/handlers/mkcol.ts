@@ -20,7 +20,7 @@ export const handleMkcol: CoreHandler = async (ctx) => {
     if (!p || p.entry.kind !== 'dir') throw new DavHttpError(409, 'the parent collection does not exist');
   }
   const slug = mount.category.slug;
-  assertUnlocked(ctx, slug, path);
+  await assertUnlocked(ctx, slug, path);
   try {
     await mount.backend.mkdir(path);
   } catch (e) {

@@ -8,6 +8,7 @@
 import type { FileMeta, Mount, VisiblePropsIndex } from '../../vfs/mount.ts';
 import type { Entry } from '../../vfs/types.ts';
 import { baseName, encodeUrlPath, isWithin, parentPath } from '../../vfs/path.ts';
+import { isVfsError } from '../../vfs/errors.ts';
 import type { CoreContext, CoreHandler } from '../core-context.ts';
 import { DAV_NS } from '../xml/parse.ts';
 import { MULTISTATUS_OPEN, MULTISTATUS_CLOSE } from '../xml/multistatus.ts';
@@ -34,6 +35,25 @@ interface Item { entry: Entry; path: string; name: string; mount?: Mount }
 function needsMeta(req: PropfindRequest): boolean {
   if (req.kind !== 'prop') return true;
   return req.names.some((n) => n.ns !== DAV_NS || n.local === 'getlastmodified' || n.local === 'creationdate' || !LIVE_DAV.has(n.local));
+}
+
+/** Does answering `req` show DAV:lockdiscovery (so the lock store must be asked)? */
+function needsLocks(req: PropfindRequest): boolean {
+  if (req.kind === 'allprop') return true;
+  return req.kind === 'prop' && req.names.some((n) => n.ns === DAV_NS && n.local === 'lockdiscovery');
+}
+
+/**
+ * Locks for lockdiscovery. While the shared lock store is unreachable (EUNAVAIL) a PROPFIND still
+ * answers, showing no locks (writes are refused meanwhile, so none can slip past an unseen lock).
+ */
+async function locksForView(ctx: CoreContext, slug: string, path: string, descendants = false): Promise<DavLock[]> {
+  try {
+    return await ctx.locks.covering(slug, path, descendants);
+  } catch (e) {
+    if (!isVfsError(e, 'EUNAVAIL')) throw e;
+    return [];
+  }
 }
 
 function needsQuota(req: PropfindRequest): boolean {
@@ -67,8 +87,8 @@ async function visibleIndex(ctx: CoreContext, mount: Mount, dir: string): Promis
  * Locks covering each child of `dir`, from one lock-store lookup: the depth-infinity locks
  * covering the folder plus those rooted at the child itself.
  */
-function childLocks(ctx: CoreContext, slug: string, dir: string): (path: string) => DavLock[] {
-  const all = ctx.locks.covering(slug, dir, true);
+async function childLocks(ctx: CoreContext, slug: string, dir: string): Promise<(path: string) => DavLock[]> {
+  const all = await locksForView(ctx, slug, dir, true);
   if (!all.length) return () => [];
   const inherited = all.filter((l) => l.depth === 'infinity' && isWithin(l.path, dir));
   const rooted = new Map<string, DavLock[]>();
@@ -100,6 +120,7 @@ export const handlePropfind: CoreHandler = async (ctx) => {
   const lockHref = (l: DavLock) => hrefOf(prefix, l.category, l.path, false);
 
   const withMeta = needsMeta(request);
+  const withLocks = needsLocks(request);
   // Depth 1: the listing (and its marker listing) start before the target is even stat'ed, on the
   // path as sent; dropped if the target turns out to be a file or another normalisation of it.
   let started = mount && depth === 1 ? startListing(ctx, mount, ctx.target.path, withMeta) : undefined;
@@ -133,7 +154,7 @@ export const handlePropfind: CoreHandler = async (ctx) => {
     const m = it.mount ?? mount;
     const s = m?.category.slug;
     const meta = withMeta ? await metaOf(ctx, m, it) : undefined;
-    return resource(it, meta, s !== undefined ? ctx.locks.covering(s, it.path) : [], escapeXml(hrefOf(prefix, s, it.path, it.entry.kind === 'dir')));
+    return resource(it, meta, s !== undefined && withLocks ? await locksForView(ctx, s, it.path) : [], escapeXml(hrefOf(prefix, s, it.path, it.entry.kind === 'dir')));
   };
 
   const children = started?.children;
@@ -164,7 +185,7 @@ export const handlePropfind: CoreHandler = async (ctx) => {
   } else if (children && mount) {
     // Percent-encoded names hold no XML-special character: only the base needs escaping.
     const base = escapeXml(hrefOf(prefix, slug, self.path, true));
-    const locksOf = childLocks(ctx, slug!, self.path);
+    const locksOf = withLocks ? await childLocks(ctx, slug!, self.path) : () => [];
     const index = await started!.visible;
     const needs = (it: Item) => withMeta && (!index || index.has(it.name, it.entry.kind));
     const write = async (entries: Entry[]) => {

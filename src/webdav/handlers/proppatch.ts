@@ -83,7 +83,7 @@ export const handleProppatch: DavHandler = async (ctx: DavContext) => {
   const slug = mount.category.slug;
   if (!ctx.can(slug, 'write')) throw new VfsError('EACCES', 'no write permission');
   const entry = await mount.backend.stat(path);
-  assertUnlocked(ctx, slug, path);
+  await assertUnlocked(ctx, slug, path);
   const ops = readOps(await ctx.readXml());
   validate(ops);
   const failed = ops.some((o) => o.status !== undefined);

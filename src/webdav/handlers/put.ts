@@ -39,7 +39,7 @@ export const handlePut: CoreHandler = async (ctx) => {
   const existing = await ctx.lookup.tryFind(mount, ctx.target.path);
   const path = existing?.path ?? ctx.target.path;
   if (existing?.entry.kind === 'dir') throw new DavHttpError(405, 'cannot PUT to a collection');
-  assertUnlocked(ctx, slug, path);
+  await assertUnlocked(ctx, slug, path);
   const parent = parentPath(path);
   if (parent !== '') {
     const p = await ctx.lookup.tryFind(mount, parent);

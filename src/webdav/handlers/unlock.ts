@@ -17,9 +17,9 @@ export const handleUnlock: DavHandler = async (ctx) => {
   if (!ctx.can(slug, 'write')) throw new VfsError('EACCES', 'no write permission');
   const header = ctx.req.headers['lock-token'];
   const token = typeof header === 'string' ? normalizeToken(header) : '';
-  const lock = token ? ctx.locks.get(token) : undefined;
+  const lock = token ? await ctx.locks.get(token) : undefined;
   if (!lock || !lockCovers(lock, slug, path)) return sendError(ctx.res, 409, 'lock-token-matches-request-uri');
-  ctx.locks.remove(lock.token);
+  await ctx.locks.remove(lock.token);
   ctx.res.writeHead(204);
   ctx.res.end();
 };

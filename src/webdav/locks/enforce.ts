@@ -10,13 +10,13 @@ import { parentPath } from '../../vfs/path.ts';
  * MOVE of a folder, the destination of COPY/MOVE). With `member: true` the request adds or removes
  * `path` as a member of its folder, so a depth-0 lock on that folder counts as well (RFC 4918 §7.4).
  * Shared locks on one root: holding one suffices.
- * @throws VfsError ELOCKED (423)
+ * @throws VfsError ELOCKED (423), EUNAVAIL (503: the shared lock store is unreachable, so the write must not go ahead)
  */
-export function assertUnlocked(ctx: DavContext, category: string, path: string, o: { descendants?: boolean; member?: boolean } = {}): void {
-  const locks = ctx.locks.covering(category, path, o.descendants ?? false);
+export async function assertUnlocked(ctx: Pick<DavContext, 'locks' | 'submittedTokens'>, category: string, path: string, o: { descendants?: boolean; member?: boolean } = {}): Promise<void> {
+  const locks = await ctx.locks.covering(category, path, o.descendants ?? false);
   if (o.member && path !== '') {
     const parent = parentPath(path);
-    for (const l of ctx.locks.covering(category, parent)) if (l.path === parent && l.depth === '0') locks.push(l);
+    for (const l of await ctx.locks.covering(category, parent)) if (l.path === parent && l.depth === '0') locks.push(l);
   }
   if (!locks.length) return;
   const held = new Set(ctx.submittedTokens.map(normalizeToken));
@@ -29,4 +29,17 @@ export function assertUnlocked(ctx: DavContext, category: string, path: string, 
     }
   }
   for (const ok of sharedRoots.values()) if (!ok) throw new VfsError('ELOCKED', 'the resource is locked');
+}
+
+/**
+ * Drops the locks of a tree that a DELETE or MOVE already removed. The change itself is done, so a
+ * lock store that fails now must not turn it into an error: the locks then simply run to their
+ * timeout (they cover nothing that exists). @throws never
+ */
+export async function dropLocksOfRemovedTree(ctx: Pick<DavContext, 'locks' | 'log'>, category: string, path: string): Promise<void> {
+  try {
+    await ctx.locks.removeTree(category, path);
+  } catch (e) {
+    ctx.log.warn({ err: e, category, path }, 'webdav: could not drop the locks of a removed tree; they expire by their timeout');
+  }
 }

@@ -1,13 +1,14 @@
 /**
- * The in-memory lock store: crypto-random tokens, enforced by token (never by user),
- * exclusive and shared scopes, depth 0 / infinity, expiry. One instance per process.
+ * The in-memory lock store (one process, no `coordination`): crypto-random tokens, enforced by
+ * token (never by user), exclusive and shared scopes, depth 0 / infinity, expiry. The Redis store
+ * (redis-lock-store.ts) keeps the same contract for several instances.
  */
 import { randomUUID } from 'node:crypto';
 import { VfsError } from '../../vfs/errors.ts';
 import { isWithin } from '../../vfs/path.ts';
 import type { DavLock, LockStore } from '../context.ts';
 
-/** Options of {@link createLockStore}. */
+/** Options of {@link createLockStore} and createRedisLockStore. */
 export interface LockStoreOptions {
   /** Clock in ms since epoch (tests inject a fake one). */
   now?: () => number;
@@ -40,6 +41,16 @@ export function lockCovers(lock: DavLock, category: string, path: string): boole
   return lock.depth === 'infinity' && isWithin(lock.path, path);
 }
 
+/** A fresh lock token. @throws never */
+export function newLockToken(): string {
+  return `opaquelocktoken:${randomUUID()}`;
+}
+
+/** A requested timeout clamped to 1..max seconds (`Infinity`, zero and nonsense get the max). @throws never */
+export function clampLockTimeout(seconds: number, max: number): number {
+  return Number.isFinite(seconds) && seconds > 0 ? Math.min(Math.floor(seconds), max) : max;
+}
+
 /** `path` and every ancestor up to the root "". */
 function selfAndAncestors(path: string): string[] {
   const out = [path];
@@ -52,8 +63,8 @@ function selfAndAncestors(path: string): string[] {
 }
 
 /**
- * Creates an empty lock store. Methods never throw except as documented on {@link LockStore}
- * (plus `create`: VfsError ENOSPC when {@link LockStoreOptions.maxLocks} are active).
+ * Creates an empty in-memory lock store. Methods never reject except as documented on {@link LockStore}
+ * (never EUNAVAIL).
  * Locks are indexed by category and root path, so `covering` costs the path depth, not the
  * number of locks (except with descendants). Expired locks are dropped lazily.
  */
@@ -91,7 +102,7 @@ export function createLockStore(o: LockStoreOptions = {}): LockStore {
     }
     changed();
   };
-  const clampTimeout = (s: number) => (Number.isFinite(s) && s > 0 ? Math.min(Math.floor(s), max) : max);
+  const clampTimeout = (s: number) => clampLockTimeout(s, max);
 
   const covering = (category: string, path: string, includeDescendants = false): DavLock[] => {
     purge();
@@ -108,15 +119,17 @@ export function createLockStore(o: LockStoreOptions = {}): LockStore {
   };
 
   return {
-    covering,
-    create(spec) {
+    async covering(category, path, includeDescendants) {
+      return covering(category, path, includeDescendants).map((l) => ({ ...l }));
+    },
+    async create(spec) {
       // Locks that would overlap the new one: those covering its root, and (depth infinity) those beneath it.
       const overlapping = covering(spec.category, spec.path, spec.depth === 'infinity');
       const conflict = overlapping.find((l) => l.scope === 'exclusive' || spec.scope === 'exclusive');
       if (conflict) throw new VfsError('ELOCKED', 'the resource is locked');
       if (locks.size >= maxLocks) throw new VfsError('ENOSPC', 'too many active locks');
       const timeoutSeconds = clampTimeout(spec.timeoutSeconds);
-      const lock: DavLock = { ...spec, timeoutSeconds, token: `opaquelocktoken:${randomUUID()}`, expiresAt: now() + timeoutSeconds * 1000 };
+      const lock: DavLock = { ...spec, timeoutSeconds, token: newLockToken(), expiresAt: now() + timeoutSeconds * 1000 };
       locks.set(lock.token, lock);
       let byPath = index.get(lock.category);
       if (!byPath) index.set(lock.category, (byPath = new Map()));
@@ -127,7 +140,7 @@ export function createLockStore(o: LockStoreOptions = {}): LockStore {
       changed();
       return { ...lock };
     },
-    refresh(token, timeoutSeconds) {
+    async refresh(token, timeoutSeconds) {
       purge();
       const lock = locks.get(normalizeToken(token));
       if (!lock) throw new VfsError('EPRECOND', 'no such lock');
@@ -136,23 +149,23 @@ export function createLockStore(o: LockStoreOptions = {}): LockStore {
       nextExpiry = Math.min(nextExpiry, lock.expiresAt);
       return { ...lock };
     },
-    remove(token) {
+    async remove(token) {
       purge();
       const l = locks.get(normalizeToken(token));
       if (l) drop(l);
       changed();
       return !!l;
     },
-    get(token) {
+    async get(token) {
       purge();
       const l = locks.get(normalizeToken(token));
       return l ? { ...l } : undefined;
     },
-    removeTree(category, path) {
+    async removeTree(category, path) {
       for (const [p, set] of index.get(category) ?? []) if (isWithin(path, p)) for (const l of [...set]) drop(l);
       changed();
     },
-    size() {
+    async size() {
       purge();
       return locks.size;
     },
