@@ -30,6 +30,20 @@ function firstValue(v: string | string[] | undefined): string | undefined {
   return first || undefined;
 }
 
+/** What the rule needs from the settings, parsed once per settings object. */
+interface Parsed { names: Set<string>; publicProto: string | undefined; publicPath: string }
+const parsed = new WeakMap<PublicOriginSettings, Parsed>();
+
+function parse(s: PublicOriginSettings): Parsed {
+  let p = parsed.get(s);
+  if (!p) {
+    const pub = s.publicUrl ? new URL(s.publicUrl) : undefined;
+    p = { names: publicNames(s), publicProto: pub?.protocol.slice(0, -1), publicPath: pub ? strip(pub.pathname) : '' };
+    parsed.set(s, p);
+  }
+  return p;
+}
+
 /** The configured public names, lowercase (`publicHosts` and publicUrl's host). @throws never */
 export function publicNames(s: PublicOriginSettings): Set<string> {
   const names = new Set(s.publicHosts.map((h) => h.toLowerCase()));
@@ -60,12 +74,11 @@ export function configuredBaseUrl(s: PublicOriginSettings, local?: { address?: s
 export function publicBaseUrl(req: IncomingMessage, s: PublicOriginSettings): string {
   if (fromTrustedProxy(req, s)) {
     const fwdHost = firstValue(req.headers['x-forwarded-host'])?.toLowerCase();
-    if (fwdHost && publicNames(s).has(fwdHost)) {
+    const p = parse(s);
+    if (fwdHost && p.names.has(fwdHost)) {
       const fwdProto = firstValue(req.headers['x-forwarded-proto'])?.toLowerCase();
-      const proto = fwdProto === 'http' || fwdProto === 'https' ? fwdProto
-        : s.publicUrl ? new URL(s.publicUrl).protocol.slice(0, -1) : s.tls ? 'https' : 'http';
-      const path = s.publicUrl ? strip(new URL(s.publicUrl).pathname) : '';
-      return `${proto}://${fwdHost}${path}`;
+      const proto = fwdProto === 'http' || fwdProto === 'https' ? fwdProto : p.publicProto ?? (s.tls ? 'https' : 'http');
+      return `${proto}://${fwdHost}${p.publicPath}`;
     }
   }
   return configuredBaseUrl(s, { address: req.socket.localAddress, port: req.socket.localPort });

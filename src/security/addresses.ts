@@ -2,7 +2,7 @@
  * IP address lists from the config (`127.0.0.0/8`, `::1/128`, `10.1.2.3`) and the one rule for
  * "who is the client" behind reverse proxies. Pure; used by both listeners.
  */
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 
 /** Loopback, IPv4 and IPv6: the default of every address list. */
@@ -14,7 +14,39 @@ export function plainAddress(address: string): string {
   return m ? m[1]! : address;
 }
 
-function parseEntry(entry: string): { net: string; prefix: number; family: 'ipv4' | 'ipv6' } | undefined {
+/** An IPv4 address as an unsigned 32-bit number (the input is already known valid). */
+function v4Number(a: string): number {
+  let n = 0;
+  for (const part of a.split('.')) n = n * 256 + Number(part);
+  return n;
+}
+
+/** An IPv6 address as 8 groups of 16 bits (the input is already known valid; a zone is dropped). */
+function v6Groups(a: string): number[] {
+  const zone = a.indexOf('%');
+  const s = zone >= 0 ? a.slice(0, zone) : a;
+  const half = (t: string): number[] => {
+    const out: number[] = [];
+    for (const g of t.split(':')) {
+      if (g === '') continue;
+      if (g.includes('.')) {
+        const n = v4Number(g);
+        out.push(Math.floor(n / 65536), n % 65536);
+      } else out.push(parseInt(g, 16));
+    }
+    return out;
+  };
+  const gap = s.indexOf('::');
+  if (gap < 0) return half(s);
+  const head = half(s.slice(0, gap));
+  const tail = half(s.slice(gap + 2));
+  return [...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail];
+}
+
+/** One parsed CIDR range. */
+type Range = { family: 4; net: number; prefix: number } | { family: 6; net: number[]; prefix: number };
+
+function parseEntry(entry: string): Range | undefined {
   const [addr = '', bits, extra] = entry.trim().split('/');
   if (extra !== undefined) return undefined;
   const v = isIP(addr);
@@ -22,7 +54,23 @@ function parseEntry(entry: string): { net: string; prefix: number; family: 'ipv4
   const max = v === 4 ? 32 : 128;
   const prefix = bits === undefined ? max : /^\d{1,3}$/.test(bits) ? Number(bits) : NaN;
   if (!(prefix >= 0 && prefix <= max)) return undefined;
-  return { net: addr, prefix, family: v === 4 ? 'ipv4' : 'ipv6' };
+  return v === 4 ? { family: 4, net: v4Number(addr), prefix } : { family: 6, net: v6Groups(addr), prefix };
+}
+
+/** Do the first `prefix` bits of two values of `width` bits agree? */
+function samePrefix(a: number, b: number, prefix: number, width: number): boolean {
+  if (prefix <= 0) return true;
+  const shift = 2 ** (width - prefix);
+  return Math.floor(a / shift) === Math.floor(b / shift);
+}
+
+function inRange(r: Range, family: 4 | 6, v4: number, v6: number[] | undefined): boolean {
+  if (r.family === 4) return family === 4 && samePrefix(v4, r.net, r.prefix, 32);
+  if (family !== 6 || !v6) return false;
+  for (let i = 0, left = r.prefix; left > 0; i++, left -= 16) {
+    if (!samePrefix(v6[i]!, r.net[i]!, Math.min(16, left), 16)) return false;
+  }
+  return true;
 }
 
 /** Is this an IP address or a CIDR range? (the config schema's check) @throws never */
@@ -45,18 +93,20 @@ const lists = new WeakMap<readonly string[], AddressList>();
 export function addressList(entries: readonly string[]): AddressList {
   const cached = lists.get(entries);
   if (cached) return cached;
-  const block = new BlockList();
-  for (const e of entries) {
-    const p = parseEntry(e);
-    if (!p) throw new Error(`not an IP address or CIDR range: ${e}`);
-    block.addSubnet(p.net, p.prefix, p.family);
-  }
+  const ranges = entries.map((e) => {
+    const r = parseEntry(e);
+    if (!r) throw new Error(`not an IP address or CIDR range: ${e}`);
+    return r;
+  });
   const list: AddressList = {
     has(address) {
       if (!address) return false;
       const a = plainAddress(address);
       const v = isIP(a);
-      return v !== 0 && block.check(a, v === 4 ? 'ipv4' : 'ipv6');
+      if (v === 0) return false;
+      const n4 = v === 4 ? v4Number(a) : 0;
+      const g6 = v === 6 ? v6Groups(a) : undefined;
+      return ranges.some((r) => inRange(r, v as 4 | 6, n4, g6));
     },
   };
   lists.set(entries, list);

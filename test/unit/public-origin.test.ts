@@ -23,6 +23,13 @@ test('CIDR lists: v4, v6, single addresses, IPv4-mapped IPv6; garbage rejected',
   assert.ok(!l.has('11.0.0.1'));
   assert.ok(!l.has('not-an-ip'));
   assert.ok(!l.has(undefined));
+  const b = addressList(['10.0.0.0/9', '2001:db8::/33', '0.0.0.0/32', 'fe80::/10', '::ffff:192.0.2.0/120']);
+  for (const yes of ['10.127.255.255', '10.0.0.0', '2001:db8::1', '2001:db8:7fff:ffff::1', '0.0.0.0', 'fe80::1%eth0', 'febf::1', '2001:db8:0:0:0:0:1.2.3.4']) assert.ok(b.has(yes), yes);
+  for (const no of ['10.128.0.0', '2001:db8:8000::1', '2001:db9::1', '0.0.0.1', 'fec0::1', '::1', '127.0.0.1']) assert.ok(!b.has(no), no);
+  const all = addressList(['0.0.0.0/0', '::/0']);
+  for (const yes of ['1.2.3.4', '255.255.255.255', '::', 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff']) assert.ok(all.has(yes), yes);
+  const v6only = addressList(['2001:db8::/32']);
+  assert.ok(!v6only.has('32.1.13.184'), 'an IPv4 address never matches an IPv6 range');
 });
 
 test('client address: X-Forwarded-For only from a trusted proxy, walked from the right', () => {
