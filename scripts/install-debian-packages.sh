@@ -4,8 +4,10 @@
 # installed it costs one dpkg-query (~0.1 s) and prints nothing. Without root or apt-get it
 # prints once what it could not install and exits 0: the tests then skip what needs those
 # tools, and the test S3 falls back to s3rver. RDAV_TEST_INSTALL=0 turns installing off.
-# Nothing is downloaded outside apt. Exit status: 0, also when something could not be installed.
+# Nothing is downloaded outside apt. Exit status: 0, also when something could not be installed,
+# unless --strict is given (CI): then 1 when a package is still missing.
 set -uo pipefail
+STRICT=0; [ "${1:-}" = --strict ] && STRICT=1
 LIST="$(dirname "${BASH_SOURCE[0]}")/debian-packages.txt"
 
 mapfile -t wanted < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' "$LIST" | grep -v '^$')
@@ -35,7 +37,7 @@ elif ! command -v apt-get >/dev/null || ! command -v dpkg-query >/dev/null; then
 fi
 if [ -n "$why" ]; then
   echo "== not installed ($why): ${missing[*]} — $(consequence "${missing[@]}")"
-  exit 0
+  exit $STRICT
 fi
 
 echo "== installing Debian packages the tests need: ${missing[*]}"
@@ -47,6 +49,9 @@ if ! apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null; t
   for p in "${missing[@]}"; do
     apt-get install -y -q --no-install-recommends "$p" >/dev/null 2>&1 || failed+=("$p")
   done
-  [ ${#failed[@]} -eq 0 ] || echo "== could not install: ${failed[*]} — $(consequence "${failed[@]}")"
+  if [ ${#failed[@]} -gt 0 ]; then
+    echo "== could not install: ${failed[*]} — $(consequence "${failed[@]}")"
+    exit $STRICT
+  fi
 fi
 exit 0

@@ -37,7 +37,6 @@ export async function versionFacts(repoRoot: string): Promise<Facts> {
     ['ReleaseDAV', `${readJsonVersion(join(repoRoot, 'package.json'))} @ ${await v('git', ['-C', repoRoot, 'rev-parse', '--short', 'HEAD'])}`],
     ['Node', process.version],
     ['@aws-sdk/client-s3', readJsonVersion(join(repoRoot, 'node_modules/@aws-sdk/client-s3/package.json'))],
-    ['webdav-server', readJsonVersion(join(repoRoot, 'node_modules/webdav-server/package.json'))],
     ['nginx', await v('nginx', ['-v'])],
     ['rclone', await v('rclone', ['version'])],
     ['Ceph RGW', await v('radosgw', ['--version'])],
