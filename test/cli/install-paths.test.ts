@@ -1,6 +1,7 @@
 /**
  * Every install path the README names gives a working global `releasedav` on a clean prefix
- * (`npm install -g --prefix <tmp>`): a checkout after `npm ci`, an `npm pack` tarball, a git URL;
+ * (`npm install -g --prefix <tmp>`): a checkout after `npm ci`, an `npm pack` tarball, a git URL
+ * (packed by `npm pack <git URL>`);
  * and a bare checkout (no `npm ci`) fails with a hint instead of half-installing. Each installed
  * command answers `--version` and runs `serve` (both listeners answer, SIGTERM stops it).
  * The source is a `git clone` of this repository's HEAD (committed work only).
@@ -140,8 +141,15 @@ test('an npm pack tarball: npm install -g releasedav-x.y.z.tgz', { skip: SKIP, t
   await assertWorks(prefix);
 });
 
-test('a git URL: npm install -g git+file:///path/to/repo', { skip: SKIP, timeout: STEP_MS }, async () => {
-  const { prefix, r } = await installGlobal(`git+file://${checkout}`, 'git-url');
+test('a git URL: npm pack git+file:///path/to/repo, then npm install -g the tarball', { skip: SKIP, timeout: STEP_MS }, async () => {
+  // `npm install -g <git URL>` itself fails on npm <= 11.19: the git clone is prepared with the
+  // parent's --global, so no devDependencies reach `prepare` (npm/cli#8440). `npm pack` prepares
+  // it as a normal project; the README gives this two-step form.
+  const dest = mkdtempSync(join(work, 'git-pack-'));
+  const pack = await run('npm', ['pack', '--pack-destination', dest, `git+file://${checkout}`], dest);
+  console.log(`# install path git-url: npm pack git+file://<tmp> took ${pack.seconds.toFixed(1)} s`);
+  assert.equal(pack.code, 0, pack.out);
+  const { prefix, r } = await installGlobal(join(dest, `releasedav-${VERSION}.tgz`), 'git-url');
   assert.equal(r.code, 0, r.out);
   await assertWorks(prefix);
 });
