@@ -18,7 +18,7 @@ import { REPO_ROOT } from './run-cli.ts';
 
 const SKIP = process.env.RDAV_TEST_INSTALL_PATHS === '1'
   ? false
-  : 'install paths: set RDAV_TEST_INSTALL_PATHS=1 to run (needs the npm registry, ~5 min)';
+  : 'install paths: set RDAV_TEST_INSTALL_PATHS=1 to run (needs the npm registry; 5–20 min)';
 const STEP_MS = 10 * 60_000;
 const VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
