@@ -4,7 +4,7 @@
 import { DEFAULT_CONFIG_PATH, loadConfigFile } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { createLinkSigner } from '../downloads/links.ts';
-import { configuredBaseUrl } from '../downloads/public-origin.ts';
+import { configuredBaseUrl, isWildcardHost } from '../downloads/public-origin.ts';
 import { parseDuration, type ParsedArgs } from './args.ts';
 import { EXIT, UsageError, type ExitCode } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
@@ -14,7 +14,7 @@ export function downloadsBaseUrl(cfg: Config): URL {
   return new URL(`${configuredBaseUrl(cfg.downloads)}/`);
 }
 
-/** @throws UsageError (bad path or ttl, no links.secret), ConfigError */
+/** @throws UsageError (bad path or ttl, no links.secret, no usable address: wildcard host without publicUrl), ConfigError */
 export async function signLinkCommand(args: ParsedArgs, io: CliIo): Promise<ExitCode> {
   const target = args.positionals[0];
   if (!target) throw new UsageError('sign-link: which file? give <category>/<release>/<file>');
@@ -31,6 +31,9 @@ export async function signLinkCommand(args: ParsedArgs, io: CliIo): Promise<Exit
     throw new UsageError(`sign-link: no category "${category}" in ${file} (categories: ${config.categories.map((c) => c.slug).join(', ')})`);
   }
   if (!config.links.secret) throw new UsageError(`sign-link: links.secret is not set in ${file}; signed links need it`);
+  if (!config.downloads.publicUrl && isWildcardHost(config.downloads.host)) {
+    throw new UsageError(`sign-link: downloads.publicUrl is not set in ${file} and downloads.host "${config.downloads.host}" names no address a client could use; set downloads.publicUrl`);
+  }
   const maxTtl = Math.floor(config.links.maxTtlDays * 86400);
   if (ttl > maxTtl) throw new UsageError(`sign-link: --ttl ${args.ttl} is longer than links.maxTtlDays (${config.links.maxTtlDays} days)`);
   const signer = createLinkSigner({ secret: config.links.secret, previous: config.links.previousSecrets, maxTtlSeconds: maxTtl });

@@ -24,6 +24,11 @@ const WILDCARDS = new Set(['', '0.0.0.0', '::', '[::]', '::0']);
 
 const strip = (url: string) => url.replace(/\/+$/, '');
 
+/** Is this listener host a wildcard bind (0.0.0.0, ::), which names no address a client could use? @throws never */
+export function isWildcardHost(host: string): boolean {
+  return WILDCARDS.has(host);
+}
+
 function firstValue(v: string | string[] | undefined): string | undefined {
   const s = Array.isArray(v) ? v[0] : v;
   const first = s?.split(',', 1)[0]?.trim();
@@ -59,7 +64,7 @@ export function publicNames(s: PublicOriginSettings): Set<string> {
  */
 export function configuredBaseUrl(s: PublicOriginSettings, local?: { address?: string; port?: number }): string {
   if (s.publicUrl) return strip(s.publicUrl);
-  let host = WILDCARDS.has(s.host) && local?.address ? plainAddress(local.address) : s.host;
+  let host = isWildcardHost(s.host) && local?.address ? plainAddress(local.address) : s.host;
   if (host.includes(':') && !host.startsWith('[')) host = `[${host}]`;
   const port = local?.port || s.port;
   return `${s.tls ? 'https' : 'http'}://${host}:${port}`;

@@ -57,6 +57,11 @@ test('sign-link refuses bad input with exit 2 and one line', async () => {
     assert.equal(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
     assert.match(r.stderr, re);
   }
+  const wildcard = writeFile(dir, 'w.yaml', `downloads:\n  host: 0.0.0.0\nstorage:\n  local:\n    root: ${dir}/data\nlinks:\n  secret: \${RDAV_LINK_SECRET}\ncategories:\n  - slug: stable\n    directory: stable\n`);
+  const w = await runCli(['sign-link', 'stable/1/x.zip', '--ttl', '1d', '--config', wildcard], { env });
+  assert.equal(w.code, 2, w.stderr);
+  assert.match(w.stderr, /downloads\.publicUrl is not set .* set downloads\.publicUrl/);
+  assert.equal(w.stdout, '', 'no unusable http://0.0.0.0 link is printed');
   const noSecret = writeFile(dir, 'n.yaml', `storage:\n  local:\n    root: ${dir}/data\ncategories:\n  - slug: stable\n    directory: stable\n`);
   const r = await runCli(['sign-link', 'stable/1/x.zip', '--ttl', '1d', '--config', noSecret]);
   assert.equal(r.code, 2);
