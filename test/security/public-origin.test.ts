@@ -3,11 +3,13 @@
  * feed, API answer and signed link that carries a URL shows the configured origin and never the
  * attacker's host — without trustProxy (listener address), with publicUrl + trustProxy, with a forged
  * X-Forwarded-Host from a non-proxy address, and from a configured proxy naming a configured public name.
+ * The update feeds (/feeds/<category>/…, answers cached per base URL) are probed the same way.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startChildDaemon, type ChildDaemon } from '../helpers/child-daemon.ts';
 import { basicAuth, makeWorld, send, type Reply, type World } from '../helpers/world.ts';
+import { tauriSig } from '../feeds/fixtures.ts';
 
 const DLID = '00112233445566778899aabbccddeeff';
 const LINK_SECRET = 'link-secret-for-origin-tests-0123456789';
@@ -17,10 +19,10 @@ const HOSTILE = {
   host: EVIL, 'x-forwarded-host': EVIL, 'x-forwarded-proto': 'https', forwarded: `host=${EVIL};proto=https`, 'x-forwarded-for': '203.0.113.9',
 };
 
-/** Absolute URLs in a body, without the Atom namespace and the link the release notes carry. */
+/** Absolute URLs in a body, without XML namespace names (xmlns="…") and the link the release notes carry. */
 function urlsIn(text: string): string[] {
-  return [...text.matchAll(/https?:\/\/[^\s"'<>\\)]+/g)].map((m) => m[0])
-    .filter((u) => !u.startsWith('http://www.w3.org/') && !u.startsWith(NOTES_LINK));
+  return [...text.replace(/xmlns(:[\w-]+)?="[^"]*"/g, '').matchAll(/https?:\/\/[^\s"'<>\\)]+/g)].map((m) => m[0])
+    .filter((u) => !u.startsWith(NOTES_LINK));
 }
 
 /** Fills the categories through the daemon's own WebDAV listener: release 1.0 with a file and notes. */
@@ -31,6 +33,12 @@ async function populate(d: ChildDaemon, cats: string[]): Promise<void> {
     assert.equal((await send('PUT', d.dav, `/${c}/1.0/app.bin`, { headers: w, body: 'payload\n' })).status, 201);
     const yaml = `title: Origin test\nmaturity: stable\nnotes: "See [the changes](${NOTES_LINK})."\n`;
     assert.equal((await send('PUT', d.dav, `/${c}/1.0/release.yaml`, { headers: w, body: yaml })).status, 201);
+    // An application release the update feeds (/feeds/…) pick up: Windows, macOS, Linux and a platform-neutral package.
+    assert.equal((await send('MKCOL', d.dav, `/${c}/2.0.0/`, { headers: w })).status, 201);
+    for (const name of ['MyApp-Setup-2.0.0.exe', 'MyApp-2.0.0-universal-mac.zip', 'MyApp-2.0.0.AppImage', 'pkg_myapp-2.0.0.zip']) {
+      assert.equal((await send('PUT', d.dav, `/${c}/2.0.0/${name}`, { headers: w, body: `bytes of ${name}\n` })).status, 201);
+      assert.equal((await send('PUT', d.dav, `/${c}/2.0.0/${name}.sig`, { headers: w, body: tauriSig(name, name) })).status, 201);
+    }
   }
 }
 
@@ -53,6 +61,12 @@ function probes(cats: string[]): Probe[] {
       { name: `${c} feed`, method: 'GET', path: `/${c}/feed.atom`, carriesUrl: true },
       { name: `${c} api releases`, method: 'GET', path: `/api/v1/categories/${c}/releases?dlid=${DLID}`, carriesUrl: true },
       { name: `${c} api latest`, method: 'GET', path: `/api/v1/categories/${c}/latest?maturity=stable`, carriesUrl: true },
+      { name: `${c} joomla feed`, method: 'GET', path: `/feeds/${c}/joomla.xml`, carriesUrl: true },
+      { name: `${c} sparkle appcast`, method: 'GET', path: `/feeds/${c}/appcast.xml?dlid=${DLID}`, carriesUrl: true },
+      { name: `${c} electron channel`, method: 'GET', path: `/feeds/${c}/electron/latest.yml`, carriesUrl: false },
+      { name: `${c} electron linux channel`, method: 'GET', path: `/feeds/${c}/electron/latest-linux.yml`, carriesUrl: false },
+      { name: `${c} tauri static`, method: 'GET', path: `/feeds/${c}/tauri/latest.json`, carriesUrl: true },
+      { name: `${c} tauri dynamic`, method: 'GET', path: `/feeds/${c}/tauri/windows/x86_64/1.0.0`, carriesUrl: true },
       {
         name: `${c} signed link`, method: 'POST', path: '/api/v1/links', carriesUrl: true,
         headers: { ...admin, 'content-type': 'application/json' }, body: JSON.stringify({ path: `${c}/1.0/app.bin`, ttl: 3600 }),
@@ -82,7 +96,7 @@ async function waitForReleases(d: ChildDaemon, cats: string[]): Promise<void> {
   for (const c of cats) {
     for (let i = 0; ; i++) {
       const r = await send('GET', d.dl, `/api/v1/categories/${c}/releases`);
-      if (r.status === 200 && r.text.includes('app.bin')) break;
+      if (r.status === 200 && r.text.includes('app.bin') && r.text.includes('pkg_myapp-2.0.0.zip')) break;
       if (i > 50) assert.fail(`${c}: release 1.0 never appeared: ${r.status} ${r.text}`);
       await new Promise((res) => setTimeout(res, 200));
     }
@@ -97,6 +111,8 @@ describe('absolute URLs never come from the Host header', { timeout: 180_000 }, 
     world = await makeWorld({ name: 'origin', userExtras: { reader: { downloadKey: DLID } } });
     (world.config as Record<string, unknown>).links = { secret: LINK_SECRET };
     cats = ['files', ...world.s3Slugs.filter((s) => s === 's3')];
+    const joomla = { element: 'pkg_myapp', type: 'package', client: 'site', targetplatform: { name: 'joomla', version: '(4|5)\\..*' } };
+    for (const c of (world.config as { categories: Record<string, unknown>[] }).categories) if (cats.includes(c.slug as string)) c.feeds = { joomla };
   });
   after(async () => { await world?.cleanup(); });
 
