@@ -75,6 +75,7 @@ export function createDlFastPath(getState: StateProvider, parts: ServerParts): F
       if (!dp || dp.segs.length !== 4) return false;
       const { path, segs } = dp;
       if (isSumsName(segs[3]!)) return false; // may be generated: the Koa route serves it
+      if (method === 'GET' && req.headers.range?.includes(',')) return false; // several ranges: answered by the Koa route, not redirected
       const mount = state.mounts.get(segs[1]!);
       if (!mount || !mount.backend.caps.presign || !mount.backend.presignGet) return false;
       const qAt = url.indexOf('?');

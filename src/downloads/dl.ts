@@ -19,6 +19,7 @@ import { queryValue, type ServerParts } from './request-context.ts';
 import { applyReply, plain } from './deny.ts';
 import { contentDisposition, etagMatches, ifRangeHolds, notModified, parseRange } from './http-util.ts';
 import type { LinkSigner } from './links.ts';
+import { multipartByteranges, parseMultiRange } from './byteranges.ts';
 
 /** What the /dl route needs. */
 export type DlDeps = ServerParts & { signer?: LinkSigner };
@@ -73,7 +74,10 @@ export async function handleDownload(ctx: Context, state: RuntimeState, deps: Dl
     }
 
     if (!item) return done(sendText(ctx, sums ?? ''));
-    if (mount.backend.caps.presign && mount.backend.presignGet) {
+    // Several ranges in one request (electron's differential download): S3 serves one range per
+    // request, so a redirect cannot answer it; the stream path answers multipart/byteranges itself.
+    const multiRange = ctx.method === 'GET' && ctx.get('Range').includes(',');
+    if (mount.backend.caps.presign && mount.backend.presignGet && !multiRange) {
       const url = await mount.backend.presignGet(item.path, {
         expiresIn: state.config.storage.s3?.presignSeconds ?? 60, filename: item.name,
         method: ctx.method === 'HEAD' ? 'HEAD' : 'GET',
@@ -128,8 +132,25 @@ async function stream(ctx: Context, mount: Mount, item: Item): Promise<Outcome> 
     ctx.status = 304;
     return 'notmodified';
   }
-  let range = parseRange(ctx.get('Range') || undefined, entry.size);
-  if (range && !ifRangeHolds(ctx.get('If-Range') || undefined, etag, entry.mtime)) range = undefined;
+  const rangeHolds = ifRangeHolds(ctx.get('If-Range') || undefined, etag, entry.mtime);
+  const multi = rangeHolds ? parseMultiRange(ctx.get('Range') || undefined, entry.size) : undefined;
+  if (Array.isArray(multi)) {
+    const type = item.contentType ?? 'application/octet-stream';
+    const answer = multipartByteranges(multi, entry.size, type, (r, signal) =>
+      mount.backend.read(item.path, { range: { start: r.start, end: r.end }, signal, sizeHint: r.end - r.start + 1 }));
+    ctx.status = 206;
+    ctx.type = answer.contentType;
+    if (ctx.method === 'HEAD') {
+      answer.body.destroy();
+      ctx.set('Content-Length', String(answer.length));
+      return 'stream';
+    }
+    ctx.body = answer.body;
+    ctx.length = answer.length;
+    return 'stream';
+  }
+  let range = multi === 'unsatisfiable' ? 'unsatisfiable' as const : parseRange(ctx.get('Range') || undefined, entry.size);
+  if (range && !rangeHolds) range = undefined;
   if (range === 'unsatisfiable') {
     ctx.set('Content-Range', `bytes */${entry.size}`);
     plain(ctx, 416, 'Range not satisfiable.');
