@@ -68,7 +68,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
   const state = createStateHolder(first.state);
   const getState = state.get;
 
-  const shared = createSharedState(config, { log, metrics });
+  const shared = createSharedState(config, { log, metrics, bus, getState });
   await shared.ready();
   const locks = shared.locks;
   const catalog = createCatalog({

@@ -10,6 +10,8 @@ import type { LockStore } from '../webdav/context.ts';
 import { createLockStore } from '../webdav/locks/lock-store.ts';
 import { createRedisLockStore } from '../webdav/locks/redis-lock-store.ts';
 import { createRedisConnection, type RedisConnection } from './redis-connection.ts';
+import { startChangeRelay } from './change-relay.ts';
+import type { ChangeBus, StateProvider } from '../vfs/mount.ts';
 
 /** Shared state of one process. */
 export interface SharedState {
@@ -24,16 +26,24 @@ export interface SharedState {
   close(): Promise<void>;
 }
 
-/** Builds the shared state for `config`. @throws never (Redis connects in the background) */
-export function createSharedState(config: Config, deps: { log: Logger; metrics: Metrics }): SharedState {
+/**
+ * Builds the shared state for `config`; with Redis, local changes are relayed to the other
+ * instances and theirs applied to this one's caches (change-relay.ts).
+ * @throws never (Redis connects in the background)
+ */
+export function createSharedState(config: Config, deps: { log: Logger; metrics: Metrics; bus: ChangeBus; getState: StateProvider }): SharedState {
   const onChange = (n: number) => deps.metrics.locksHeld.set(n);
   const r = config.coordination?.redis;
   if (!r) return { kind: 'memory', locks: createLockStore({ onChange }), ready: async () => {}, close: async () => {} };
   const redis = createRedisConnection({ url: r.url, keyPrefix: r.keyPrefix, commandTimeoutMs: r.timeoutMs, log: deps.log.child({ component: 'redis' }) });
+  const relay = startChangeRelay({ bus: deps.bus, getState: deps.getState, redis, log: deps.log.child({ component: 'change-relay' }) });
   return {
     kind: 'redis', redis, locks: createRedisLockStore(redis, { onChange }),
     // Not reachable yet: the connection has logged the outage; reads are served meanwhile.
     ready: async () => { await redis.ready(); },
-    close: () => redis.close(),
+    async close() {
+      await relay.close();
+      await redis.close();
+    },
   };
 }

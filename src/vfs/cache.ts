@@ -68,6 +68,7 @@ export function withCache(backend: Backend, o: CacheOptions): Backend {
   const cached: Backend = {
     caps: backend.caps,
     description: backend.description,
+    forget: (p, tree) => (tree ? touchTree(p) : touch(p)),
 
     async stat(p) {
       const hit = cache.get(statKey(p));

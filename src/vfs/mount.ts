@@ -68,6 +68,8 @@ export interface ChangeEvent {
   /** For move/copy: the source path inside `fromCategory` (defaults to `category`). */
   from?: string;
   fromCategory?: string;
+  /** Made by another instance (relayed through Redis), not by this process. */
+  remote?: boolean;
 }
 
 /** A category mounted on its backend. */
@@ -88,5 +90,19 @@ export interface RuntimeState {
 /** Front ends call this per request; never cache its result across requests. */
 export type StateProvider = () => RuntimeState;
 
-/** Emits `'change'` with a {@link ChangeEvent} after every successful write made through the daemon. */
-export type ChangeBus = EventEmitter<{ change: [ChangeEvent] }>;
+/**
+ * Emits `'change'` with a {@link ChangeEvent} after every successful write made through the daemon.
+ * A listener that must finish something before the client hears back (the Redis relay's PUBLISH)
+ * pushes a promise into the optional second argument; see announceChange.
+ */
+export type ChangeBus = EventEmitter<{ change: [ChangeEvent, Promise<unknown>[]?] }>;
+
+/**
+ * Emits `ev` and waits for what listeners asked to finish first (other instances told), so a
+ * request on another instance right after this one's answer sees the change. @throws never
+ */
+export async function announceChange(bus: ChangeBus, ev: ChangeEvent): Promise<void> {
+  const waits: Promise<unknown>[] = [];
+  bus.emit('change', ev, waits);
+  if (waits.length) await Promise.allSettled(waits);
+}

@@ -80,6 +80,11 @@ export interface PresignOptions {
  */
 export interface Backend {
   readonly caps: Readonly<Capabilities>;
+  /**
+   * Drops what a cache in front of the store knows about `path` (and, with `tree`, everything
+   * beneath it): another instance changed it. Absent on uncached backends. @throws never
+   */
+  forget?(path: string, tree: boolean): void;
   /** Human readable description for logs (`local:/srv/x`, `s3://bucket/prefix/`); never secrets. */
   readonly description: string;
   /** @throws VfsError ENOENT if nothing is at `path`. */

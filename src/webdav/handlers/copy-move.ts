@@ -6,7 +6,7 @@
  */
 import { VfsError, isVfsError } from '../../vfs/errors.ts';
 import { encodeUrlPath, isWithin, parentPath } from '../../vfs/path.ts';
-import type { Mount } from '../../vfs/mount.ts';
+import { announceChange, type Mount } from '../../vfs/mount.ts';
 import type { Entry } from '../../vfs/types.ts';
 import type { DavContext, DavHandler, DavTarget } from '../context.ts';
 import { assertUnlocked, dropLocksOfRemovedTree } from '../locks/enforce.ts';
@@ -136,7 +136,7 @@ function handler(op: Op): DavHandler {
     const sameMount = p.dst.category.slug === p.src.category.slug;
     const failures = sameMount ? (await withinMount(ctx, p), []) : await acrossMounts(ctx, p);
     if (op === 'move') await dropLocksOfRemovedTree(ctx, p.src.category.slug, p.srcPath);
-    ctx.bus.emit('change', { category: p.dst.category.slug, path: p.dstPath, op, from: p.srcPath, fromCategory: p.src.category.slug });
+    await announceChange(ctx.bus, { category: p.dst.category.slug, path: p.dstPath, op, from: p.srcPath, fromCategory: p.src.category.slug });
     if (failures.length) {
       const base = p.dstHref.endsWith('/') ? p.dstHref : p.dstHref + '/';
       return sendMultistatus(ctx.res, failures.map((f) => statusResponse(f.rel ? base + encodeUrlPath(f.rel) : p.dstHref, f.status)));

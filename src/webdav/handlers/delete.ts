@@ -1,4 +1,5 @@
 /** DELETE: files and whole trees (recursive), honouring locks on the target and beneath it. */
+import { announceChange } from '../../vfs/mount.ts';
 import type { CoreHandler } from '../core-context.ts';
 import { assertUnlocked, dropLocksOfRemovedTree } from '../locks/enforce.ts';
 import { DavHttpError } from '../http-error.ts';
@@ -23,6 +24,6 @@ export const handleDelete: CoreHandler = async (ctx) => {
     ctx.log.warn({ err: e, path: found.path }, 'webdav: could not remove sidecars after DELETE');
   }
   await dropLocksOfRemovedTree(ctx, slug, found.path);
-  ctx.bus.emit('change', { category: slug, path: found.path, op: 'remove' });
+  await announceChange(ctx.bus, { category: slug, path: found.path, op: 'remove' });
   sendStatus(ctx.res, 204);
 };

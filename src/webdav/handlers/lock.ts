@@ -2,6 +2,7 @@
  * LOCK (RFC 4918 §9.10): new exclusive/shared locks, refresh (no body + If with the token),
  * lock-null resources (an unmapped URL becomes an empty file, 201).
  */
+import { announceChange } from '../../vfs/mount.ts';
 import { Readable } from 'node:stream';
 import { VfsError, isVfsError } from '../../vfs/errors.ts';
 import { isWithin, parentPath } from '../../vfs/path.ts';
@@ -97,7 +98,7 @@ export const handleLock: DavHandler = async (ctx) => {
       await ctx.locks.remove(lock.token).catch(() => { /* it expires by its timeout */ });
       throw e;
     }
-    ctx.bus.emit('change', { category: slug, path, op: 'write' });
+    await announceChange(ctx.bus, { category: slug, path, op: 'write' });
   }
   answer(ctx, exists ? 200 : 201, lock, true);
 };

@@ -1,4 +1,5 @@
 /** MKCOL: 201 new, 405 existing, 409 missing parent, 415 with a body. */
+import { announceChange } from '../../vfs/mount.ts';
 import type { CoreHandler } from '../core-context.ts';
 import { isVfsError } from '../../vfs/errors.ts';
 import { parentPath } from '../../vfs/path.ts';
@@ -28,6 +29,6 @@ export const handleMkcol: CoreHandler = async (ctx) => {
     if (isVfsError(e, 'EEXIST')) throw new DavHttpError(405, 'something exists at this URL', { cause: e });
     throw e;
   }
-  ctx.bus.emit('change', { category: slug, path, op: 'mkdir' });
+  await announceChange(ctx.bus, { category: slug, path, op: 'mkdir' });
   sendStatus(ctx.res, 201);
 };

@@ -2,6 +2,7 @@
  * PROPPATCH (RFC 4918 §9.2): instructions applied in document order, all or nothing.
  * A failing property gets its status, every other one 424 Failed Dependency, nothing is stored.
  */
+import { announceChange } from '../../vfs/mount.ts';
 import { VfsError } from '../../vfs/errors.ts';
 import type { DavContext, DavHandler } from '../context.ts';
 import { DAV_NS, elements, isElement, textOf, type XmlElement } from '../xml/parse.ts';
@@ -107,7 +108,7 @@ export const handleProppatch: DavHandler = async (ctx: DavContext) => {
     if (mtime) next.mtime = mtime;
     if (Object.keys(props).length) next.props = props;
     await mount.meta.put(path, entry, next);
-    ctx.bus.emit('change', { category: slug, path, op: 'props' });
+    await announceChange(ctx.bus, { category: slug, path, op: 'props' });
   }
   sendMultistatus(ctx.res, [propstatResponse(href, groups(ops, failed))]);
 };

@@ -3,6 +3,7 @@
  * records SHA-256 and the client's X-OC-Mtime in the sidecar, and answers 201/204 only after the
  * write resolved (durable).
  */
+import { announceChange } from '../../vfs/mount.ts';
 import { VfsError, isVfsError } from '../../vfs/errors.ts';
 import { baseName, parentPath } from '../../vfs/path.ts';
 import type { CoreHandler } from '../core-context.ts';
@@ -74,7 +75,7 @@ export const handlePut: CoreHandler = async (ctx) => {
     ctx.metrics.activeTransfers.dec({ direction: 'upload' });
     stop();
   }
-  ctx.bus.emit('change', { category: slug, path, op: 'write' });
+  await announceChange(ctx.bus, { category: slug, path, op: 'write' });
   const headers: Record<string, string> = {};
   const tag = etagOf(entry);
   if (tag) headers.ETag = tag;
