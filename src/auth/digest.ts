@@ -37,12 +37,16 @@ export function parseDigest(header: string | undefined): DigestCredentials | nul
   return { username, realm, nonce, uri, response, qop: params.qop, nc: params.nc, cnonce: params.cnonce, algorithm: params.algorithm, opaque: params.opaque };
 }
 
-/** Mints and checks nonces, verifies responses. One per process (the key is random). */
+/**
+ * Mints and checks nonces, verifies responses. The nonce key is random per process unless one is
+ * given (the key shared through Redis, so every instance accepts every instance's nonces).
+ */
 export class DigestVerifier {
-  readonly #key = randomBytes(32);
+  readonly #key: Buffer;
   readonly #lifetimeMs: number;
   readonly #now: () => number;
-  constructor(opts: { nonceLifetimeSeconds?: number; now?: () => number } = {}) {
+  constructor(opts: { nonceLifetimeSeconds?: number; now?: () => number; key?: Buffer } = {}) {
+    this.#key = opts.key ?? randomBytes(32);
     this.#lifetimeMs = (opts.nonceLifetimeSeconds ?? 300) * 1000;
     this.#now = opts.now ?? Date.now;
   }

@@ -11,6 +11,9 @@ import { createLockStore } from '../webdav/locks/lock-store.ts';
 import { createRedisLockStore } from '../webdav/locks/redis-lock-store.ts';
 import { createRedisConnection, type RedisConnection } from './redis-connection.ts';
 import { startChangeRelay } from './change-relay.ts';
+import { startLockoutRelay } from './lockout-relay.ts';
+import { sharedDigestKey } from './digest-key.ts';
+import type { SharedLockouts } from '../auth/brute-force.ts';
 import type { ChangeBus, StateProvider } from '../vfs/mount.ts';
 
 /** Shared state of one process. */
@@ -20,6 +23,10 @@ export interface SharedState {
   readonly locks: LockStore;
   /** The Redis connection (undefined in memory mode). */
   readonly redis?: RedisConnection;
+  /** Lockouts shared by every instance (Redis only). */
+  readonly lockouts?: SharedLockouts;
+  /** The Digest nonce key every instance uses (Redis only; set once ready() resolved, if Redis answered). */
+  digestKey?: Buffer;
   /** Resolves once the shared store answered or its first connection attempt timed out. @throws never */
   ready(): Promise<void>;
   /** Closes connections. Idempotent. @throws never */
@@ -36,14 +43,20 @@ export function createSharedState(config: Config, deps: { log: Logger; metrics: 
   const r = config.coordination?.redis;
   if (!r) return { kind: 'memory', locks: createLockStore({ onChange }), ready: async () => {}, close: async () => {} };
   const redis = createRedisConnection({ url: r.url, keyPrefix: r.keyPrefix, commandTimeoutMs: r.timeoutMs, log: deps.log.child({ component: 'redis' }) });
+  const lockouts = startLockoutRelay(redis, deps.log.child({ component: 'brute-force' }));
   const relay = startChangeRelay({ bus: deps.bus, getState: deps.getState, redis, log: deps.log.child({ component: 'change-relay' }) });
-  return {
-    kind: 'redis', redis, locks: createRedisLockStore(redis, { onChange }),
+  const out: SharedState = {
+    kind: 'redis', redis, lockouts, locks: createRedisLockStore(redis, { onChange }),
     // Not reachable yet: the connection has logged the outage; reads are served meanwhile.
-    ready: async () => { await redis.ready(); },
+    async ready() {
+      await redis.ready();
+      out.digestKey = await sharedDigestKey(redis, deps.log);
+    },
     async close() {
+      lockouts.close();
       await relay.close();
       await redis.close();
     },
   };
+  return out;
 }

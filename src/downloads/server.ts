@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import Koa, { type Context } from 'koa';
 import { BasicVerifier } from '../auth/basic.ts';
-import { BruteForceGuard } from '../auth/brute-force.ts';
+import { BruteForceGuard, type SharedLockouts } from '../auth/brute-force.ts';
 import type { Catalog } from '../catalog/types.ts';
 import type { Logger } from '../log.ts';
 import { redactUrl } from '../log.ts';
@@ -38,6 +38,8 @@ export interface DownloadsDeps {
   catalog: Catalog;
   log: Logger;
   metrics: Metrics;
+  /** Brute-force lockouts shared with other instances (coordination.redis). */
+  lockouts?: SharedLockouts;
   /** Fixed link signer; default: built from config.links (per config, so SIGHUP rotates it). */
   signer?: LinkSigner;
   /** Shared Basic verifier (its success cache); default: a new one. */
@@ -72,7 +74,7 @@ const routeOf = (segs: string[]): string => {
 export function createDownloadsServer(deps: DownloadsDeps): DownloadsServer {
   const parts: ServerParts = {
     catalog: deps.catalog, log: deps.log, metrics: deps.metrics, signer: deps.signer,
-    verifier: deps.verifier ?? new BasicVerifier(), guard: new BruteForceGuard(), readyTimeoutMs: deps.readyTimeoutMs ?? 2000,
+    verifier: deps.verifier ?? new BasicVerifier(), guard: new BruteForceGuard(Date.now, deps.lockouts), readyTimeoutMs: deps.readyTimeoutMs ?? 2000,
   };
   const app = new Koa();
   app.silent = true;

@@ -9,7 +9,7 @@ import type { Config } from '../config/schema.ts';
 import type { Metrics } from '../metrics.ts';
 import { BasicVerifier, parseBasic } from '../auth/basic.ts';
 import { DigestVerifier, parseDigest } from '../auth/digest.ts';
-import { BruteForceGuard } from '../auth/brute-force.ts';
+import { BruteForceGuard, type SharedLockouts } from '../auth/brute-force.ts';
 import { principalOf } from '../auth/permissions.ts';
 import type { DavUser } from './context.ts';
 import { DavHttpError } from './http-error.ts';
@@ -24,9 +24,13 @@ export function clientIp(req: IncomingMessage, config: Config): string {
 /** Authentication state shared by every request of one server. */
 export class Authenticator {
   readonly basic = new BasicVerifier();
-  readonly digest = new DigestVerifier();
-  readonly guard = new BruteForceGuard();
-  constructor(private readonly log: Logger, private readonly metrics: Metrics) {}
+  readonly digest: DigestVerifier;
+  readonly guard: BruteForceGuard;
+  /** `shared`: lockouts and the Digest nonce key shared with other instances (coordination.redis). */
+  constructor(private readonly log: Logger, private readonly metrics: Metrics, shared: { lockouts?: SharedLockouts; digestKey?: Buffer } = {}) {
+    this.digest = new DigestVerifier({ key: shared.digestKey });
+    this.guard = new BruteForceGuard(Date.now, shared.lockouts);
+  }
 
   /** `WWW-Authenticate` values: Digest when some user has an HA1, always Basic. @throws never */
   challenges(config: Config, stale = false): string[] {

@@ -13,13 +13,20 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.ts';
 import type { ChangeBus, StateProvider } from '../vfs/mount.ts';
 import type { LockStore } from './context.ts';
+import type { SharedLockouts } from '../auth/brute-force.ts';
 import { Lookup } from './lookup.ts';
 import { MetaCache } from './meta-cache.ts';
 import { Authenticator } from './authenticate.ts';
 import { serveRequest } from './pipeline.ts';
 
 /** What the WebDAV server is built from (all passed in by the composition root). */
-export interface WebdavDeps { getState: StateProvider; locks: LockStore; bus: ChangeBus; log: Logger; metrics: Metrics }
+export interface WebdavDeps {
+  getState: StateProvider; locks: LockStore; bus: ChangeBus; log: Logger; metrics: Metrics;
+  /** Brute-force lockouts shared with other instances. */
+  lockouts?: SharedLockouts;
+  /** Digest nonce key shared with other instances. */
+  digestKey?: Buffer;
+}
 
 /** A WebDAV listener. */
 export interface WebdavServer {
@@ -45,7 +52,7 @@ export function createWebdavServer(deps: WebdavDeps): WebdavServer {
     // Node checks headersTimeout only this often (default 30 s): check often enough to matter.
     connectionsCheckingInterval: Math.min(1000, Math.ceil((w.headersTimeoutSeconds * 1000) / 2)),
   };
-  const shared = { ...deps, lookup: new Lookup(deps.bus), metaCache: new MetaCache(deps.bus, config.cache.ttlSeconds * 1000), auth: new Authenticator(deps.log, deps.metrics) };
+  const shared = { ...deps, lookup: new Lookup(deps.bus), metaCache: new MetaCache(deps.bus, config.cache.ttlSeconds * 1000), auth: new Authenticator(deps.log, deps.metrics, { lockouts: deps.lockouts, digestKey: deps.digestKey }) };
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
     serveRequest(shared, req, res).catch((e) => {
       deps.log.error({ err: e }, 'webdav: unexpected failure outside a handler');
