@@ -22,6 +22,7 @@ import { propfindDisk, makeListFolder } from './measures/propfind-disk.ts';
 import { propfindS3 } from './measures/propfind-s3.ts';
 import { depth0 } from './measures/depth0.ts';
 import { dlRedirect } from './measures/dl-redirect.ts';
+import { feeds } from './measures/feeds.ts';
 import { concurrentUploads } from './measures/concurrent-uploads.ts';
 import { renderMarkdown, renderText } from './report/render.ts';
 import { machineFacts, versionFacts, loadNow } from './report/machine.ts';
@@ -100,6 +101,7 @@ async function main(): Promise<number> {
     ['propfind-s3', propfindS3, true],
     ['depth0', depth0, false],
     ['dl', dlRedirect, true],
+    ['feeds', feeds, true],
     ['rss', rssChunked, true],
     ['concurrent', concurrentUploads, true],
   ];
