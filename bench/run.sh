@@ -4,7 +4,7 @@
 # then runs bench/main.ts, which starts ReleaseDAV and every peer on loopback and writes the report.
 #
 # Env: BENCH_SIZE_MIB BENCH_BIG_MIB BENCH_REPS BENCH_FILES BENCH_WRK_SECONDS BENCH_CONC BENCH_CONC_MIB
-#      BENCH_ONLY=disk,propfind-disk,s3,propfind-s3,depth0,dl,concurrent,rss   (see bench/lib/settings.ts)
+#      BENCH_ONLY=disk,propfind-disk,s3,propfind-s3,depth0,dl,feeds,concurrent,rss   (see bench/lib/settings.ts)
 #      BENCH_S3_ENDPOINT/BUCKET/ACCESS_KEY/SECRET_KEY/REGION: use that S3 instead of starting an RGW
 #      BENCH_RGW_BACKEND (memstore; start-rgw.sh's bluestore mode fails at mkfs: its block path is the
 #      symlink bluestore itself creates) BENCH_RGW_GB (12)
