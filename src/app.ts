@@ -82,7 +82,8 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
   scanner.start();
 
   const webdav = createWebdavServer({ getState, locks, bus, metrics, log: log.child({ component: 'webdav' }), lockouts: shared.lockouts, digestKey: shared.digestKey });
-  const downloads = createDownloadsServer({ getState, catalog, metrics, log: log.child({ component: 'downloads' }), lockouts: shared.lockouts });
+  const downloads = createDownloadsServer({ getState, catalog, metrics, log: log.child({ component: 'downloads' }), lockouts: shared.lockouts,
+    lockStore: () => ({ kind: shared.kind, up: shared.redis?.available ?? true }) });
   const listeners: { name: string; tracker: RequestTracker }[] = [
     { name: 'webdav', tracker: trackRequests(webdav.server as Server) },
     { name: 'downloads', tracker: trackRequests(downloads.server) },

@@ -23,6 +23,8 @@ export interface ServerParts {
   signer?: LinkSigner;
   /** Per-mount timeout of /readyz, ms. */
   readyTimeoutMs: number;
+  /** Where the WebDAV locks live and whether that store answers now (shown by /readyz). */
+  lockStore?: () => { kind: 'memory' | 'redis'; up: boolean };
 }
 
 const signers = new WeakMap<Config, LinkSigner | null>();

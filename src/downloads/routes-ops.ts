@@ -38,7 +38,11 @@ async function reachable(state: RuntimeState, slug: string, timeoutMs: number): 
   }
 }
 
-/** `/readyz`: 200 when every category's storage answers a listing of its root in time, else 503 naming the failing ones. @throws never */
+/**
+ * `/readyz`: 200 when every category's storage answers a listing of its root in time, else 503 naming
+ * the failing ones. It also reports the lock store (`lockStore: {kind, up}`) without failing on it:
+ * while Redis is away an instance still serves every read. @throws never
+ */
 export async function readyz(ctx: Context, state: RuntimeState, parts: ServerParts): Promise<void> {
   const slugs = [...state.mounts.keys()];
   const ok = await Promise.all(slugs.map((s) => reachable(state, s, parts.readyTimeoutMs)));
@@ -46,7 +50,8 @@ export async function readyz(ctx: Context, state: RuntimeState, parts: ServerPar
   ctx.status = failing.length ? 503 : 200;
   ctx.set('Cache-Control', 'no-store');
   ctx.type = 'application/json; charset=utf-8';
-  ctx.body = JSON.stringify(failing.length ? { ready: false, failing } : { ready: true });
+  const lockStore = parts.lockStore?.();
+  ctx.body = JSON.stringify({ ...(failing.length ? { ready: false, failing } : { ready: true }), ...(lockStore ? { lockStore } : {}) });
   if (failing.length) parts.log.warn({ failing }, 'readyz: storage not reachable');
 }
 

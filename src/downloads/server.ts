@@ -40,6 +40,8 @@ export interface DownloadsDeps {
   metrics: Metrics;
   /** Brute-force lockouts shared with other instances (coordination.redis). */
   lockouts?: SharedLockouts;
+  /** The lock store's kind and state, for /readyz. */
+  lockStore?: () => { kind: 'memory' | 'redis'; up: boolean };
   /** Fixed link signer; default: built from config.links (per config, so SIGHUP rotates it). */
   signer?: LinkSigner;
   /** Shared Basic verifier (its success cache); default: a new one. */
@@ -74,7 +76,7 @@ const routeOf = (segs: string[]): string => {
 export function createDownloadsServer(deps: DownloadsDeps): DownloadsServer {
   const parts: ServerParts = {
     catalog: deps.catalog, log: deps.log, metrics: deps.metrics, signer: deps.signer,
-    verifier: deps.verifier ?? new BasicVerifier(), guard: new BruteForceGuard(Date.now, deps.lockouts), readyTimeoutMs: deps.readyTimeoutMs ?? 2000,
+    verifier: deps.verifier ?? new BasicVerifier(), guard: new BruteForceGuard(Date.now, deps.lockouts), readyTimeoutMs: deps.readyTimeoutMs ?? 2000, lockStore: deps.lockStore,
   };
   const app = new Koa();
   app.silent = true;

@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { REDIS_SKIP_REASON, startTestRedis, type TestRedis } from '../helpers/redis-server.ts';
 import { HAPROXY_SKIP_REASON, startHaproxy, type TestHaproxy } from '../helpers/haproxy.ts';
 import { makeCluster, type Cluster } from './instances.ts';
+import { s3TestEnv, skipUnlessS3, uniquePrefix } from '../helpers/s3env.ts';
 
 const LITMUS = '/usr/bin/litmus';
 const skip = REDIS_SKIP_REASON || HAPROXY_SKIP_REASON || (existsSync(LITMUS) ? false : 'litmus is not installed');
@@ -23,7 +24,18 @@ describe('two instances behind HAProxy', { skip: skip || undefined }, () => {
   let lb: TestHaproxy;
   before(async () => {
     redis = await startTestRedis();
-    cluster = makeCluster(redis.url, 'haproxy:', { cache: { ttlSeconds: 30 } });
+    const e = s3TestEnv();
+    // Both instances over the same local folder and (when a test S3 is set) the same bucket prefix.
+    cluster = makeCluster(redis.url, 'haproxy:', {
+      cache: { ttlSeconds: 30 },
+      ...(e ? {
+        storage: { s3: { bucket: e.bucket, region: 'default', endpoint: e.endpoint, forcePathStyle: true, accessKeyId: e.accessKeyId, secretAccessKey: e.secretAccessKey } },
+        categories: [
+          { slug: 'files', directory: 'files', access: { read: ['anonymous'], write: ['anonymous'] } },
+          { slug: 's3', directory: `s3://${uniquePrefix('haproxy')}`, access: { read: ['anonymous'], write: ['anonymous'] } },
+        ],
+      } : {}),
+    });
     const a = await cluster.start();
     const b = await cluster.start();
     lb = await startHaproxy([a.dav, b.dav].map((u) => u.replace('http://', '')));
@@ -44,16 +56,16 @@ describe('two instances behind HAProxy', { skip: skip || undefined }, () => {
     for (let i = 0; i < 2; i++) assert.equal(await (await fetch(`${lb.url}/files/split.txt`)).text(), 'v3');
   });
 
-  it('litmus passes every test of basic, copymove, props, locks and http through the balancer (local category)', { timeout: 300_000 }, async () => {
+  for (const c of ['files', 's3']) it(`litmus passes every test of basic, copymove, props, locks and http through the balancer (${c === 'files' ? 'local' : 'S3'} category)`, { timeout: 300_000, skip: c === 's3' ? skipUnlessS3() : false }, async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'rdav-litmus-lb-'));
     const out = await new Promise<string>((resolve) => {
-      execFile(LITMUS, ['-k', `${lb.url}/files/`], { cwd, timeout: 240_000, maxBuffer: 8 << 20 }, (_e, so, se) => resolve(String(so) + String(se)));
+      execFile(LITMUS, ['-k', `${lb.url}/${c}/`], { cwd, timeout: 240_000, maxBuffer: 8 << 20 }, (_e, so, se) => resolve(String(so) + String(se)));
     });
     rmSync(cwd, { recursive: true, force: true });
     const sums = [...out.matchAll(/summary for `(\w+)': of (\d+) tests run: (\d+) passed, (\d+) failed/g)];
     assert.deepEqual(sums.map((m) => m[1]), ['basic', 'copymove', 'props', 'locks', 'http'], out.slice(-2000));
     const failures = out.split('\n').filter((l) => /\bFAIL\b/.test(l));
     for (const m of sums) assert.equal(m[4], '0', `${m[1]}: ${m[4]} failed\n${failures.join('\n')}`);
-    console.log('# litmus through HAProxy: ' + sums.map((m) => `${m[1]} ${m[3]}/${m[2]}`).join(', '));
+    console.log(`# litmus through HAProxy (${c}): ` + sums.map((m) => `${m[1]} ${m[3]}/${m[2]}`).join(', '));
   });
 });

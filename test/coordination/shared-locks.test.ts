@@ -60,6 +60,8 @@ describe('locks shared through Redis', { skip: REDIS_SKIP_REASON || undefined },
     const held = await fetch(`${a.dav}/files/x/held.txt`, { method: 'LOCK', body: LOCKINFO });
     assert.equal(held.status, 201);
     const token = held.headers.get('lock-token')!;
+    const readyz = async (i: Instance) => { const r = await fetch(`${i.dl}/readyz`); return { status: r.status, body: await r.json() as { lockStore?: unknown } }; };
+    assert.deepEqual(await readyz(a), { status: 200, body: { ready: true, lockStore: { kind: 'redis', up: true } } });
     await redis.stop();
     for (let i = 0; i < 3; i++) {
       for (const inst of [a, b]) {
@@ -78,6 +80,9 @@ describe('locks shared through Redis', { skip: REDIS_SKIP_REASON || undefined },
       }
     }
     assert.equal(await (await fetch(`${a.dav}/files/x/doc.txt`)).text(), 'free again', 'nothing written');
+    for (const inst of [a, b]) {
+      assert.deepEqual(await readyz(inst), { status: 200, body: { ready: true, lockStore: { kind: 'redis', up: false } } }, 'readyz reports the lock store, still serving reads');
+    }
     for (const inst of [a, b]) {
       assert.equal(inst.lines.filter((l) => /redis unreachable/.test(l.msg)).length, 1, 'one line per outage');
       assert.equal(inst.lines.filter((l) => l.level >= 50 && /request failed/.test(l.msg)).length, 0, 'no line per request');
