@@ -5,9 +5,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runCli, tempDir, writeFile } from './run-cli.ts';
-import { s3TestEnv, skipUnlessRealS3 } from '../helpers/s3env.ts';
+import { s3TestEnv } from '../helpers/s3env.ts';
+import { skipUnlessS3Can } from '../helpers/s3-capabilities.ts';
 
-const skip = skipUnlessRealS3('HeadBucket failure messages');
+const skip = skipUnlessS3Can();
 
 function config(o: { bucket?: string; endpoint?: string; secret?: string }) {
   const s3 = s3TestEnv()!;
@@ -39,7 +40,7 @@ test('check-config with a reachable bucket lists S3 and local categories (exit 0
   assert.match(r.stdout, /disk\s+normal\s+local \//);
 });
 
-test('each S3 failure has its own one-line message and exit code 3', { skip, timeout: 120_000 }, async () => {
+test('each S3 failure has its own one-line message and exit code 3', { skip: skipUnlessS3Can('signatureChecks'), timeout: 120_000 }, async () => {
   const s3 = s3TestEnv()!;
   const cases: [string, Parameters<typeof config>[0], RegExp][] = [
     ['missing bucket', { bucket: 'no-such-bucket-rdav-test' }, /S3 bucket "no-such-bucket-rdav-test" does not exist at /],

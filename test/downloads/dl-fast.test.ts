@@ -25,11 +25,12 @@ import { createMetrics } from '../../src/metrics.ts';
 import type { RuntimeState } from '../../src/vfs/mount.ts';
 import { createMountTable } from '../../src/vfs/mount-table.ts';
 import { writeWithMeta } from '../../src/vfs/files.ts';
-import { s3TestEnv, skipUnlessRealS3, uniquePrefix } from '../helpers/s3env.ts';
+import { s3TestEnv, uniquePrefix } from '../helpers/s3env.ts';
+import { skipUnlessS3Can } from '../helpers/s3-capabilities.ts';
 import { captureLogger, config, newBus } from '../catalog/helpers.ts';
 import { basic, counterValue, get, startServer, type Running } from './helpers.ts';
 
-const skip = skipUnlessRealS3('the /dl fast path presigns for a real S3');
+const skip = skipUnlessS3Can();
 const KEY = 'e5'.repeat(16);
 const LINK_SECRET = 'L'.repeat(40);
 const BYTES = Buffer.from('fast path payload');

@@ -35,13 +35,6 @@ export function skipUnlessS3(): string | false {
   return s3TestEnv() ? false : 'no test S3: set RDAV_TEST_S3_ENDPOINT/_BUCKET/_ACCESS_KEY/_SECRET_KEY (npm test does this)';
 }
 
-/** Skip reason for tests that need a real S3 (signatures, aborts, conditional writes), or false. */
-export function skipUnlessRealS3(what: string): string | false {
-  const e = s3TestEnv();
-  if (!e) return skipUnlessS3();
-  return e.kind === 's3rver' ? `s3rver cannot test ${what} (needs Ceph RGW)` : false;
-}
-
 /**
  * An S3Config for the test server, parsed through the real config schema (so defaults apply),
  * plus a key `prefix` for the test: the one given, or a fresh {@link uniquePrefix}.

@@ -11,7 +11,8 @@ import { createS3Backend } from '../../src/backends/s3.ts';
 import { createLogger } from '../../src/log.ts';
 import { isVfsError } from '../../src/vfs/errors.ts';
 import { configSchema, type S3Config } from '../../src/config/schema.ts';
-import { s3TestConfig, s3TestEnv, skipUnlessRealS3, uniquePrefix } from '../helpers/s3env.ts';
+import { s3TestConfig, s3TestEnv, uniquePrefix } from '../helpers/s3env.ts';
+import { skipUnlessS3Can } from '../helpers/s3-capabilities.ts';
 import { startFaultProxy } from '../helpers/tcp-proxy.ts';
 
 const MiB = 1024 * 1024;
@@ -35,7 +36,7 @@ describe('S3 backend under faults', () => {
     await new Promise((r) => mute.close(r));
   });
 
-  it('aborts the multipart upload once S3 is back after an outage mid-upload', { skip: skipUnlessRealS3('AbortMultipartUpload') }, async () => {
+  it('aborts the multipart upload once S3 is back after an outage mid-upload', { skip: skipUnlessS3Can('abortMultipart', 'listMultipartUploads') }, async () => {
     const real = s3TestConfig();
     const target = new URL(real.endpoint!);
     const proxy = await startFaultProxy(target.hostname, Number(target.port));

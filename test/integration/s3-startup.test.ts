@@ -9,7 +9,8 @@ import { checkS3, S3StartupError } from '../../src/backends/s3-startup.ts';
 import { abortStaleUploads } from '../../src/backends/s3-sweep.ts';
 import { createLogger } from '../../src/log.ts';
 import type { CategoryConfig } from '../../src/config/schema.ts';
-import { s3TestConfig, s3TestEnv, skipUnlessRealS3, skipUnlessS3, uniquePrefix } from '../helpers/s3env.ts';
+import { s3TestConfig, s3TestEnv, skipUnlessS3, uniquePrefix } from '../helpers/s3env.ts';
+import { skipUnlessS3Can } from '../helpers/s3-capabilities.ts';
 
 const silent = createLogger({ level: 'silent' });
 const cat = (directory: string) => ({ slug: 'c', directory }) as CategoryConfig;
@@ -55,13 +56,13 @@ describe('checkS3', { skip: skipUnlessS3() }, () => {
     assert.match(e.message, /does not exist/);
   });
 
-  it('suggests the right case for a wrong-case bucket name', { skip: skipUnlessRealS3('bucket-name case hints') }, async () => {
+  it('suggests the right case for a wrong-case bucket name', async () => {
     const e = await startupError({ bucket: s3TestEnv()!.bucket.toUpperCase() });
     assert.equal(e.reason, 'bucket-missing');
     assert.match(e.message, new RegExp(`case-sensitive: did you mean "${s3TestEnv()!.bucket}"`));
   });
 
-  it('reports bad credentials without printing them', { skip: skipUnlessRealS3('signature checks') }, async () => {
+  it('reports bad credentials without printing them', { skip: skipUnlessS3Can('signatureChecks') }, async () => {
     const secret = 'wrong-secret-0123456789abcdefghijklmnopqrstuv';
     const e = await startupError({ secretAccessKey: secret });
     assert.equal(e.reason, 'credentials');
@@ -79,7 +80,7 @@ describe('checkS3', { skip: skipUnlessS3() }, () => {
   });
 });
 
-describe('abortStaleUploads', { skip: skipUnlessRealS3('ListMultipartUploads') }, () => {
+describe('abortStaleUploads', { skip: skipUnlessS3Can('listMultipartUploads', 'abortMultipart') }, () => {
   it('aborts old uploads under our prefixes only', async () => {
     const s3 = s3TestConfig();
     const client = createS3Client(s3);

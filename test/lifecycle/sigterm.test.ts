@@ -12,7 +12,8 @@ import { allCapturedLogs, http, startDaemon, stopDaemon } from './daemon.ts';
 import { LINK_SECRET, makeFixture, PASSWORDS } from './config-fixture.ts';
 import { heldUpload, MiB } from './upload-source.ts';
 import { assertNoSecrets } from './secrets.ts';
-import { s3TestEnv, skipUnlessRealS3 } from '../helpers/s3env.ts';
+import { s3TestEnv } from '../helpers/s3env.ts';
+import { skipUnlessS3Can } from '../helpers/s3-capabilities.ts';
 
 const env = { RDAV_TEST_LINK_SECRET: LINK_SECRET };
 const alice = `alice:${PASSWORDS.alice}`;
@@ -66,7 +67,7 @@ test('SIGTERM mid-upload past the drain time: the upload is cut, nothing half-wr
   up.body.destroy();
 });
 
-test('SIGTERM cuts an S3 multipart upload: no object and no multipart upload left on RGW', { timeout: 180_000, skip: skipUnlessRealS3('multipart aborts on SIGTERM') }, async () => {
+test('SIGTERM cuts an S3 multipart upload: no object and no multipart upload left on RGW', { timeout: 180_000, skip: skipUnlessS3Can('abortMultipart', 'listMultipartUploads') }, async () => {
   const s3 = s3TestEnv()!;
   const prefix = `lifecycle-${randomBytes(6).toString('hex')}`;
   const fx = await makeFixture('term-s3');

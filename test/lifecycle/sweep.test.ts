@@ -10,7 +10,8 @@ import { S3Client, CreateMultipartUploadCommand, ListMultipartUploadsCommand, Ab
 import { allCapturedLogs, startDaemon, stopDaemon } from './daemon.ts';
 import { LINK_SECRET, makeFixture } from './config-fixture.ts';
 import { assertNoSecrets } from './secrets.ts';
-import { s3TestEnv, skipUnlessRealS3 } from '../helpers/s3env.ts';
+import { s3TestEnv } from '../helpers/s3env.ts';
+import { skipUnlessS3Can } from '../helpers/s3-capabilities.ts';
 
 const env = { RDAV_TEST_LINK_SECRET: LINK_SECRET };
 after(() => assertNoSecrets(allCapturedLogs.join('')));
@@ -42,7 +43,7 @@ test('start-up sweep removes stale temp files in local categories and logs the c
   }
 });
 
-test('start-up sweep aborts stale multipart uploads under our S3 prefixes only (RGW)', { timeout: 90_000, skip: skipUnlessRealS3('multipart upload listing and abort') }, async () => {
+test('start-up sweep aborts stale multipart uploads under our S3 prefixes only (RGW)', { timeout: 90_000, skip: skipUnlessS3Can('listMultipartUploads', 'abortMultipart') }, async () => {
   const s3 = s3TestEnv()!;
   const client = new S3Client({
     region: 'default', endpoint: s3.endpoint, forcePathStyle: true,

@@ -10,7 +10,7 @@ import { symlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startChildDaemon, type ChildDaemon } from '../helpers/child-daemon.ts';
 import { basicAuth, makeWorld, send, type TestUser, type World } from '../helpers/world.ts';
-import { skipUnlessRealS3 } from '../helpers/s3env.ts';
+import { skipUnlessS3Can } from '../helpers/s3-capabilities.ts';
 
 const DLID = '0123456789abcdef0123456789abcdef';
 const LINK_SECRET = 'link-secret-for-tests-0123456789-abcdefgh';
@@ -143,7 +143,7 @@ describe('security', { timeout: 180_000 }, () => {
     }
   });
 
-  test('the bucket stays private: unsigned GET refused, presigned URL expires, a signature cannot be reused for another key', { skip: skipUnlessRealS3('signature checks') }, async () => {
+  test('the bucket stays private: unsigned GET refused, presigned URL expires, a signature cannot be reused for another key', { skip: skipUnlessS3Can('signatureChecks', 'acls') }, async () => {
     const key = `${world.prefix}s3/1.0/app.bin`;
     const env = world.env!;
     const unsigned = await fetch(`${env.endpoint}/${env.bucket}/${key}`);
