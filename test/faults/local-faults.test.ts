@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
+import { s3Gap } from '../helpers/s3-capabilities.ts';
 import { startChildDaemon, type ChildDaemon } from '../helpers/child-daemon.ts';
 import { basicAuth, makeWorld, send, type World } from '../helpers/world.ts';
 import { MiB, patternBody, patternSha256, startPut } from '../helpers/uploads.ts';
@@ -138,8 +139,10 @@ describe('local faults', { timeout: 180_000 }, () => {
     }
   });
 
-  test('a GET during a PUT returns the old or the new version, never a truncated one', async () => {
-    for (const c of cats()) {
+  test('a GET during a PUT returns the old or the new version, never a truncated one', async (t) => {
+    const overwriteGap = s3Gap('atomicOverwrite');
+    if (overwriteGap && cats().includes('s3')) t.diagnostic(`s3 category left out: ${overwriteGap}`);
+    for (const c of cats().filter((c) => c !== 's3' || !overwriteGap)) {
       const size = 8 * MiB;
       const oldSha = patternSha256(size, 200);
       const newSha = patternSha256(size, 201);

@@ -23,6 +23,8 @@ export type S3Capability =
   | 'conditionalWrites'
   /** A cut single PutObject stores nothing (the object is written only once the body is complete). */
   | 'atomicPut'
+  /** An object being replaced reads as its old version until the new one is complete. */
+  | 'atomicOverwrite'
   /** Listings of thousands of keys in one folder come back without stalling the server. */
   | 'longListings'
   /** Key segments (between slashes) of up to S3's whole 1,024 bytes are stored. */
@@ -32,7 +34,7 @@ export type S3Capability =
 
 /** Every capability, for the probe test. */
 export const S3_CAPABILITIES: readonly S3Capability[] = [
-  'abortMultipart', 'listMultipartUploads', 'uploadPartCopy', 'signatureChecks', 'acls', 'conditionalWrites', 'atomicPut', 'longListings', 'longKeySegments', 'copySourceDecoding',
+  'abortMultipart', 'listMultipartUploads', 'uploadPartCopy', 'signatureChecks', 'acls', 'conditionalWrites', 'atomicPut', 'atomicOverwrite', 'longListings', 'longKeySegments', 'copySourceDecoding',
 ];
 
 /** What each kind lacks, with the reason a skipped test prints. A kind not listed lacks nothing. */
@@ -46,6 +48,7 @@ const GAPS: Record<S3TestEnv['kind'], Partial<Record<S3Capability, string>>> = {
     acls: 's3rver ignores canned ACLs (a private object is served to an unsigned GET)',
     conditionalWrites: 's3rver ignores If-Match / If-None-Match on writes',
     atomicPut: 's3rver keeps whatever part of a cut PutObject body it received',
+    atomicOverwrite: 's3rver rewrites an object file in place: a GET during an overwrite reads a truncated object',
     longKeySegments: 's3rver stores a key as a file named after it: a segment over ~230 bytes crashes it (ENAMETOOLONG, an unhandled stream error)',
     copySourceDecoding: 's3rver decodes x-amz-copy-source with decodeURI, so keys with # + ? & = , ; : @ $ / cannot be copied',
     longListings: 's3rver lists by a synchronous walk of the folder per request: thousands of keys stall it (and every test sharing it) for minutes',

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createClient, type FileStat } from 'webdav';
 import { startDaemon, USERS, type TestDaemon } from '../helpers/daemon.ts';
+import { skipUnlessS3Can } from '../helpers/s3-capabilities.ts';
 import { dav, s3SkipReason } from './http.ts';
 
 let d: TestDaemon;
@@ -21,7 +22,9 @@ const LOCKINFO = '<?xml version="1.0" encoding="utf-8"?><D:lockinfo xmlns:D="DAV
 for (const c of ['files', 's3']) {
   const opts = { skip: c === 's3' ? skip : false };
 
-  test(`${c}: npm webdav client round trip (mkdir, put, list, stat, get, copy, move, delete)`, opts, async () => {
+  // Within S3 the client's COPY is a CopyObject of 'one #1.bin'.
+  const roundTrip = { skip: c === 's3' ? skip || skipUnlessS3Can('copySourceDecoding') : false };
+  test(`${c}: npm webdav client round trip (mkdir, put, list, stat, get, copy, move, delete)`, roundTrip, async () => {
     const client = createClient(`${d.origin}/${c}`, { username: 'alice', password: USERS.alice });
     const data = randomBytes(50_000);
     await client.createDirectory('/rt');
