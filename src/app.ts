@@ -20,6 +20,8 @@ import { ensureDataDirs } from './lifecycle/data-dirs.ts';
 import { trackRequests, waitForTransfersToSettle, type RequestTracker } from './lifecycle/drain.ts';
 import { restartOnlyChanges } from './lifecycle/reload-plan.ts';
 import { buildRuntimeState, type S3Handle } from './lifecycle/runtime-state.ts';
+import { createTransferBudget } from './vfs/transfer-budget.ts';
+import { collectGarbage } from './lifecycle/collect-garbage.ts';
 import { startupSweep } from './lifecycle/sweep.ts';
 import { checkS3 } from './backends/s3-startup.ts';
 import { abortStaleUploads } from './backends/s3-sweep.ts';
@@ -62,7 +64,9 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
   const created = await ensureDataDirs(config);
   if (created.length > 0) log.info({ folders: created }, 'created data folders');
 
-  const first = buildRuntimeState(config, { log, metrics });
+  // One transfer memory budget for the process; a reload changes its cap in place.
+  const budget = createTransferBudget(config.limits.transferBufferMiB * 1024 * 1024, { onIdle: collectGarbage(log) });
+  const first = buildRuntimeState(config, { log, metrics, budget });
   let s3: S3Handle | undefined = first.s3;
   if (s3 && config.storage.s3) await checkS3({ client: s3.client, s3: config.storage.s3, categories: config.categories, log });
   const state = createStateHolder(first.state);
@@ -105,7 +109,8 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     async reload(next) {
       const prev = getState().config;
       await ensureDataDirs(next);
-      const built = buildRuntimeState(next, { log, metrics, previous: s3 });
+      budget.setCap(next.limits.transferBufferMiB * 1024 * 1024);
+      const built = buildRuntimeState(next, { log, metrics, previous: s3, budget });
       const reusedS3 = built.s3 !== undefined && built.s3 === s3;
       state.swap(built.state);
       s3 = built.s3;

@@ -4,17 +4,22 @@
  * GC-driven free each time), the range is read with `pread` into two reused buffers that take
  * turns — one being written to the socket while the next is read.
  *
+ * The buffers' size comes from the transfer budget (../vfs/transfer-budget.ts) before every read:
+ * up to {@link SEND_BUFFER_BYTES} for a transfer alone, smaller when many share the budget or the
+ * client drains slowly; a buffer is replaced only once the socket is done with it.
+ *
  * The stream stays an ordinary Readable for every other consumer (COPY, hashing, downloads);
  * `sendTo` is only for a fresh stream nobody read yet.
  */
 import type { FileHandle } from 'node:fs/promises';
 import type { ReadStream } from 'node:fs';
 import type { Writable } from 'node:stream';
+import type { TransferLease } from '../vfs/transfer-budget.ts';
 
 /**
- * Size of each of the two buffers. Measured on loopback (1 GiB, quiet machine): 64 KiB 0.2×,
+ * Largest size of each of the two buffers. Measured on loopback (1 GiB, quiet machine): 64 KiB 0.2×,
  * 256 KiB 0.5×, 1 MiB 0.85×, 2 and 4 MiB no better than 1 MiB, of nginx's sendfile; daemon CPU per
- * GiB 1.4 s, 0.65 s, 0.37 s. A GET holds these 2 MiB while it runs.
+ * GiB 1.4 s, 0.65 s, 0.37 s. A GET alone holds these 2 MiB while it runs.
  */
 export const SEND_BUFFER_BYTES = 1024 * 1024;
 
@@ -32,10 +37,12 @@ const codedError = (message: string, code: string) => Object.assign(new Error(me
 
 /**
  * Adds `sendTo` to `stream`, a fresh `fh.createReadStream({ start, end })` that owns `fh`.
- * `length` is the number of bytes of the range. @throws never
+ * `length` is the number of bytes of the range; `lease` sizes the buffers (closed with the stream).
+ * @throws never
  */
-export function makeSendable(stream: ReadStream, fh: FileHandle, start: number, length: number): SendableFileStream {
+export function makeSendable(stream: ReadStream, fh: FileHandle, start: number, length: number, lease: TransferLease): SendableFileStream {
   const s = stream as SendableFileStream;
+  s.once('close', () => lease.close());
   s.sendTo = async (out: Writable) => {
     if (s.destroyed || s.bytesRead > 0 || s.readableFlowing !== null) throw codedError('the file stream was already used', 'EPIPE');
     s.pause(); // nothing may read through the stream meanwhile
@@ -46,7 +53,7 @@ export function makeSendable(stream: ReadStream, fh: FileHandle, start: number, 
     });
     whenClosed.catch(() => undefined);
     out.once('close', onClose);
-    const buffers = [Buffer.allocUnsafeSlow(SEND_BUFFER_BYTES), Buffer.allocUnsafeSlow(SEND_BUFFER_BYTES)];
+    const buffers: (Buffer | undefined)[] = [undefined, undefined];
     const writing: (Promise<void> | undefined)[] = [undefined, undefined];
     try {
       let pos = start;
@@ -54,13 +61,20 @@ export function makeSendable(stream: ReadStream, fh: FileHandle, start: number, 
       for (let i = 0; left > 0; i ^= 1) {
         await Promise.race([writing[i], whenClosed]); // this buffer is free again once the socket took it
         if (s.destroyed) throw codedError('the read was aborted', 'ABORT_ERR');
-        const buf = buffers[i]!;
+        const size = Math.min(lease.chunkSize(), left);
+        let buf = buffers[i];
+        if (!buf || (buf.length !== size && (buf.length < size || size < left))) buf = buffers[i] = Buffer.allocUnsafeSlow(size);
         const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, left), pos);
         if (bytesRead === 0) throw codedError('the file ended before its declared size', 'EIO');
         pos += bytesRead;
         left -= bytesRead;
+        const sent = Date.now();
         const p = new Promise<void>((resolve, reject) => {
-          out.write(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead), (err) => (err ? reject(err) : resolve()));
+          out.write(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead), (err) => {
+            if (err) return reject(err);
+            lease.drained(bytesRead, Date.now() - sent);
+            resolve();
+          });
         });
         p.catch(() => undefined); // awaited below or on the next turn
         writing[i] = p;

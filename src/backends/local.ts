@@ -15,17 +15,25 @@ import { isWithin, parentPath } from '../vfs/path.ts';
 import type { Backend, Entry, ListOptions, ReadOptions, WriteOptions } from '../vfs/types.ts';
 import { hasFsCode, toVfsError } from './local-errors.ts';
 import { createStreamingFlusher } from './local-flush.ts';
-import { makeSendable } from './local-send.ts';
+import { makeSendable, SEND_BUFFER_BYTES } from './local-send.ts';
+import { createTransferBudget, DEFAULT_TRANSFER_BUFFER_MIB, type TransferBudget } from '../vfs/transfer-budget.ts';
 import { listLocalPages } from './local-list.ts';
 
 const isAbort = (e: unknown) => (e as { name?: string } | null)?.name === 'AbortError';
+
+/** Most bytes a disk upload queues for its file (less when many transfers share the budget). */
+const UPLOAD_BUFFER_BYTES = 1024 * 1024;
 
 /** Names of our in-progress upload files; never listed, swept at start-up. */
 export const TEMP_FILE_RE = /^\.rdav-[0-9a-f]{16}\.tmp$/;
 const tempName = () => `.rdav-${randomBytes(8).toString('hex')}.tmp`;
 
 /** Options of {@link createLocalBackend}. */
-export interface LocalBackendOptions { log?: Logger }
+export interface LocalBackendOptions {
+  log?: Logger;
+  /** The process's transfer memory budget (default: a private one of the default size). */
+  budget?: TransferBudget;
+}
 
 /**
  * Short strong validator from size, mtime and inode. The listing worker (local-list-worker.ts)
@@ -46,6 +54,7 @@ function toEntry(path: string, st: Stats): Entry {
  * @throws never (errors surface on use)
  */
 export function createLocalBackend(root: string, o: LocalBackendOptions = {}): Backend {
+  const budget = o.budget ?? createTransferBudget(DEFAULT_TRANSFER_BUFFER_MIB * 1024 * 1024);
   let rootReal: Promise<string> | undefined;
   const realRoot = (): Promise<string> => {
     rootReal ??= fs.realpath(root).catch((e) => {
@@ -189,9 +198,13 @@ export function createLocalBackend(root: string, o: LocalBackendOptions = {}): B
           }
           if (start >= st.size) throw new VfsError('ERANGE', `range starts beyond the end of /${p}`);
         }
-        // 1 MiB reads: with 64 KiB chunks the per-chunk stream cost caps a GET far below the disk and socket.
-        const stream = fh.createReadStream({ start, end, autoClose: true, highWaterMark: 1024 * 1024 });
-        const sendable = makeSendable(stream, fh, start, (end ?? st.size - 1) - start + 1);
+        // Up to 1 MiB reads (with 64 KiB chunks the per-chunk stream cost caps a GET far below the
+        // disk and socket), as the transfer budget allows: the stream's chunk size is set now,
+        // `sendTo` asks again before every read.
+        const lease = budget.open(SEND_BUFFER_BYTES, 2);
+        const length = (end ?? st.size - 1) - start + 1;
+        const stream = fh.createReadStream({ start, end, autoClose: true, highWaterMark: Math.max(1, Math.min(lease.chunkSize(), length)) });
+        const sendable = makeSendable(stream, fh, start, length, lease);
         fh = undefined; // owned by the stream now
         return ro.signal ? addAbortSignal(ro.signal, sendable) : sendable;
       } catch (e) {
@@ -216,8 +229,10 @@ export function createLocalBackend(root: string, o: LocalBackendOptions = {}): B
       const tmp = join(dirAbs, tempName());
       const flusher = createStreamingFlusher(tmp);
       let created = true; // the sink creates it; removal below tolerates its absence
+      const lease = budget.open(UPLOAD_BUFFER_BYTES, 1);
       try {
-        const sink = createWriteStream(tmp, { flags: 'wx', highWaterMark: 1024 * 1024 });
+        // The body's chunks queue here up to the budget's share (1 MiB for an upload alone).
+        const sink = createWriteStream(tmp, { flags: 'wx', highWaterMark: lease.chunkSize() });
         const onChunk = wo.onChunk;
         const tap = async function* (src: AsyncIterable<Buffer>) {
           for await (const chunk of src) {
@@ -249,6 +264,8 @@ export function createLocalBackend(root: string, o: LocalBackendOptions = {}): B
         if (!body.destroyed) body.destroy();
         if (created) await removeQuietly(tmp);
         throw toVfsError(e, p, 'write');
+      } finally {
+        lease.close();
       }
     },
 

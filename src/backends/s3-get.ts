@@ -13,7 +13,8 @@ import { VfsError } from '../vfs/errors.ts';
 import type { ByteRange } from '../vfs/types.ts';
 import { httpStatusError, toVfsError, type S3CallCounter } from './s3-errors.ts';
 import type { Presigner } from './s3-presign.ts';
-import { RawHttpFailure, RawUnsupported, rawGet } from './s3-raw-get.ts';
+import { RAW_READ_BUFFER_BYTES, RawHttpFailure, RawUnsupported, rawGet } from './s3-raw-get.ts';
+import type { TransferBudget } from '../vfs/transfer-budget.ts';
 
 /** Lifetime of the URLs a read signs for itself (they are used at once, never handed out). */
 const READ_URL_SECONDS = 60;
@@ -57,6 +58,8 @@ export interface ObjectGetterOptions {
   idleTimeoutMs: number;
   /** Most sockets per protocol (default 64). */
   maxSockets?: number;
+  /** The transfer memory budget that sizes raw reads' buffers (none: RAW_READ_BUFFER_BYTES each). */
+  budget?: TransferBudget;
 }
 
 class HttpFailure extends RawHttpFailure {}
@@ -114,7 +117,7 @@ export function createObjectGetter(o: ObjectGetterOptions): ObjectGetter {
         try {
           if (raw && url.protocol === 'http:') {
             try {
-              const body = await rawGet(url, range, signal, o.idleTimeoutMs, () => new VfsError('EIO', 'read aborted'));
+              const body = await rawGet(url, range, signal, o.idleTimeoutMs, () => new VfsError('EIO', 'read aborted'), o.budget?.open(RAW_READ_BUFFER_BYTES, 1));
               o.count('GetObject', 'ok');
               return { body, contentLength: body.contentLength };
             } catch (err) {

@@ -9,8 +9,13 @@
 import net from 'node:net';
 import { Readable, type Writable } from 'node:stream';
 import type { ByteRange } from '../vfs/types.ts';
+import type { TransferLease } from '../vfs/transfer-budget.ts';
 
-/** Bytes of the buffer one read fills (one per request, reused for every read). */
+/**
+ * Largest buffer one read fills (one per request, reused for every read). Its actual size comes
+ * from the transfer budget before each read (../vfs/transfer-budget.ts): smaller when many
+ * transfers share the budget or the receiver drains slowly.
+ */
 export const RAW_READ_BUFFER_BYTES = 512 * 1024;
 /** Largest response head accepted. */
 const HEAD_MAX = 64 * 1024;
@@ -27,7 +32,7 @@ export class RawUnsupported extends Error {}
 
 const codedError = (message: string, code: string) => Object.assign(new Error(message), { code });
 
-interface Direct { out: Writable; resolve: () => void; reject: (err: Error) => void; waiting: boolean }
+interface Direct { out: Writable; resolve: () => void; reject: (err: Error) => void; waiting: boolean; sentAt: number; sent: number }
 
 /**
  * The body of a 200/206 answer. Reading starts only when it is consumed (piped, read, or
@@ -43,8 +48,11 @@ export class RawObjectBody extends Readable {
   /** No more reads: the body is complete, failed or destroyed. */
   #done = false;
 
-  constructor(socket: net.Socket, contentLength: number | undefined, pending: Buffer) {
-    super({ highWaterMark: RAW_READ_BUFFER_BYTES });
+  #lease: TransferLease | undefined;
+
+  constructor(socket: net.Socket, contentLength: number | undefined, pending: Buffer, lease?: TransferLease) {
+    super({ highWaterMark: lease?.chunkSize() ?? RAW_READ_BUFFER_BYTES });
+    this.#lease = lease;
     this.#socket = socket;
     this.contentLength = contentLength;
     this.#left = contentLength ?? Infinity;
@@ -74,7 +82,7 @@ export class RawObjectBody extends Readable {
         out.off('close', onClose);
         err ? reject(err) : resolve();
       };
-      this.#direct = { out, resolve: () => done(), reject: done, waiting: false };
+      this.#direct = { out, resolve: () => done(), reject: done, waiting: false, sentAt: 0, sent: 0 };
       if (this.#done) return done(codedError('the body was already consumed or destroyed', 'EPIPE'));
       if (this.#left === 0) return this.#finish();
       const first = this.#pending;
@@ -122,7 +130,11 @@ export class RawObjectBody extends Readable {
     let more: boolean;
     const d = this.#direct;
     if (d) {
-      if (k > 0) d.out.write(k === buf.length ? buf : buf.subarray(0, k), (err) => this.#written(err));
+      if (k > 0) {
+        if (d.sent === 0) d.sentAt = Date.now();
+        d.sent += k;
+        d.out.write(k === buf.length ? buf : buf.subarray(0, k), (err) => this.#written(err));
+      }
       more = d.out.writableLength === 0;
       if (!more && !last) d.waiting = true;
     } else {
@@ -138,6 +150,8 @@ export class RawObjectBody extends Readable {
     const d = this.#direct!;
     if (err) return this.#fail(err);
     if (d.out.writableLength !== 0) return;
+    this.#lease?.drained(d.sent, Date.now() - d.sentAt); // how fast the receiver takes what we give it
+    d.sent = 0;
     if (this.#done) d.resolve(); // the body is complete and the receiver has it all
     else if (d.waiting) { d.waiting = false; this.#socket.resume(); }
   }
@@ -162,14 +176,21 @@ export class RawObjectBody extends Readable {
 
 /**
  * Sends `GET url` (with `Range` when given) and resolves once the head of a 200/206 arrived.
- * `signal` and `idleTimeoutMs` cover the whole exchange, body included.
+ * `signal` and `idleTimeoutMs` cover the whole exchange, body included. `lease` (closed when the
+ * socket closes) sizes the read buffer before every read; without one it is RAW_READ_BUFFER_BYTES.
  * @throws RawHttpFailure (other status, with the S3 `<Code>` when the body has one), RawUnsupported
  *   (chunked body), Error with `code` ECONNRESET/ETIMEDOUT/ECONNREFUSED/EPROTO (network, silent
  *   store, malformed answer), `abortError()` when `signal` fires.
  */
-export function rawGet(url: URL, range: ByteRange | undefined, signal: AbortSignal | undefined, idleTimeoutMs: number, abortError: () => Error): Promise<RawObjectBody> {
+export function rawGet(url: URL, range: ByteRange | undefined, signal: AbortSignal | undefined, idleTimeoutMs: number, abortError: () => Error, lease?: TransferLease): Promise<RawObjectBody> {
   return new Promise((resolve, reject) => {
-    const buf = Buffer.allocUnsafe(RAW_READ_BUFFER_BYTES);
+    let buf: Buffer | undefined;
+    /** The buffer for the next read: the same one unless the budget's size for it changed (never while a write holds it: the socket is paused then). */
+    const readBuffer = (): Buffer => {
+      const size = lease?.chunkSize() ?? RAW_READ_BUFFER_BYTES;
+      if (buf?.length !== size) buf = Buffer.allocUnsafe(size);
+      return buf;
+    };
     let head: Buffer = Buffer.alloc(0);
     let body: RawObjectBody | undefined;
     let settled = false;
@@ -216,7 +237,7 @@ export function rawGet(url: URL, range: ByteRange | undefined, signal: AbortSign
           return onHeadRead(rest.length, rest);
         }
         if (chunked) { settle(new RawUnsupported('chunked answer')); return false; }
-        body = new RawObjectBody(socket, length, Buffer.from(rest));
+        body = new RawObjectBody(socket, length, Buffer.from(rest), lease);
         reader = (m, bb) => body!.onRead(m, bb);
         socket.pause(); // nothing more is read until the body is consumed
         settle();
@@ -227,10 +248,11 @@ export function rawGet(url: URL, range: ByteRange | undefined, signal: AbortSign
     const socket = net.connect({
       host: url.hostname.replace(/^\[|\]$/g, ''),
       port: Number(url.port || 80),
-      onread: { buffer: buf, callback: (n) => reader(n, buf) },
+      onread: { buffer: readBuffer, callback: (n, b) => reader(n, b as Buffer) },
     });
     socket.setNoDelay(true);
     const onAbort = () => {
+      lease?.close();
       const err = abortError();
       settle(err);
       body?.destroy(err);
@@ -242,6 +264,7 @@ export function rawGet(url: URL, range: ByteRange | undefined, signal: AbortSign
     let socketError: Error | undefined;
     socket.on('error', (err) => { socketError = err; });
     socket.on('close', () => {
+      lease?.close();
       signal?.removeEventListener('abort', onAbort);
       if (failure && !settled) return endFailure();
       settle(socketError ?? codedError('the store closed the connection', 'ECONNRESET'));

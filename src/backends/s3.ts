@@ -17,6 +17,7 @@ import { s3Call, s3CallCounter, s3ErrorName } from './s3-errors.ts';
 import { createObjectGetter } from './s3-get.ts';
 import { RawObjectBody } from './s3-raw-get.ts';
 import { createPresigner, type Presigner } from './s3-presign.ts';
+import { createTransferBudget, DEFAULT_TRANSFER_BUFFER_MIB, type TransferBudget } from '../vfs/transfer-budget.ts';
 import { DEFAULT_LIMITS, copySource, forEachLimited, multipartCopy, uploadObject, type S3Limits, type UploadTarget } from './s3-upload.ts';
 
 export interface S3BackendOptions {
@@ -31,6 +32,8 @@ export interface S3BackendOptions {
   presigner?: Presigner;
   /** Size thresholds (tests lower them). */
   limits?: Partial<S3Limits>;
+  /** The process's transfer memory budget (default: a private one of the default size). */
+  budget?: TransferBudget;
 }
 
 const EPOCH = new Date(0);
@@ -60,7 +63,8 @@ export function createS3Backend(o: S3BackendOptions): Backend {
   const count = s3CallCounter(o.metrics);
   const limits: S3Limits = { ...DEFAULT_LIMITS, ...o.limits };
   const presigner = o.presigner ?? createPresigner({ bucket, s3: o.s3 });
-  const getter = createObjectGetter({ presigner, count, idleTimeoutMs: o.s3.requestTimeoutSeconds * 1000 });
+  const budget = o.budget ?? createTransferBudget(DEFAULT_TRANSFER_BUFFER_MIB * 1024 * 1024);
+  const getter = createObjectGetter({ presigner, count, idleTimeoutMs: o.s3.requestTimeoutSeconds * 1000, budget });
   const keyOf = (path: string) => prefix + path;
   const q = (path: string) => JSON.stringify('/' + path);
   let aclDecision: Promise<ObjectCannedACL | undefined> | undefined;

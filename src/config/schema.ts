@@ -2,6 +2,7 @@
  * The configuration schema: one source of types, defaults and validation.
  * `config/example.yaml` documents every key; keep the two in step.
  */
+import { DEFAULT_TRANSFER_BUFFER_MIB } from '../vfs/transfer-budget.ts';
 import { z } from 'zod';
 import { Secret } from './secret.ts';
 import { LOOPBACK_CIDRS, isCidr } from '../security/addresses.ts';
@@ -171,6 +172,13 @@ export const configSchema = z.strictObject({
     /** Secrets still accepted during rotation. */
     previousSecrets: z.array(secret).default([]),
     maxTtlDays: z.number().min(0).max(31).default(31),
+  }).prefault({}),
+  limits: z.strictObject({
+    /**
+     * Memory for transfer buffers, MiB, shared by every download and disk upload in flight: one
+     * transfer alone reads 1 MiB chunks, many share this (down to 16 KiB chunks each).
+     */
+    transferBufferMiB: z.number().int().min(1).default(DEFAULT_TRANSFER_BUFFER_MIB),
   }).prefault({}),
   lifecycle: z.strictObject({
     /** Seconds SIGTERM waits for transfers in flight before aborting them. */

@@ -12,6 +12,7 @@ import { createPresigner } from '../backends/s3-presign.ts';
 import { createMountTable } from '../vfs/mount-table.ts';
 import type { RuntimeState } from '../vfs/mount.ts';
 import { s3Fingerprint } from './reload-plan.ts';
+import type { TransferBudget } from '../vfs/transfer-budget.ts';
 
 /** The S3 client in use and the settings it was made from. */
 export interface S3Handle { client: S3Client; fingerprint: string }
@@ -23,7 +24,7 @@ export interface BuiltState { state: RuntimeState; s3?: S3Handle }
  * Builds mounts for `config`. Reuses `previous` S3 client when the S3 connection settings are unchanged.
  * @throws ConfigError when a mount cannot be built (folder cannot be created, bad prefix)
  */
-export function buildRuntimeState(config: Config, deps: { log: Logger; metrics: Metrics; previous?: S3Handle }): BuiltState {
+export function buildRuntimeState(config: Config, deps: { log: Logger; metrics: Metrics; previous?: S3Handle; budget?: TransferBudget }): BuiltState {
   const s3cfg = config.storage.s3;
   let s3: S3Handle | undefined;
   if (s3cfg) {
@@ -36,11 +37,12 @@ export function buildRuntimeState(config: Config, deps: { log: Logger; metrics: 
   const mounts = createMountTable(config, {
     log: deps.log,
     metrics: deps.metrics,
+    budget: deps.budget,
     s3: s3 && s3cfg
       ? {
           client: s3.client,
           createBackend: ({ prefix }) => createS3Backend({
-            client: s3.client, bucket: s3cfg.bucket, prefix, s3: s3cfg, log: deps.log.child({ backend: 's3', prefix }), metrics: deps.metrics, presigner,
+            client: s3.client, bucket: s3cfg.bucket, prefix, s3: s3cfg, log: deps.log.child({ backend: 's3', prefix }), metrics: deps.metrics, presigner, budget: deps.budget,
           }),
         }
       : undefined,

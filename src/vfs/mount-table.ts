@@ -17,11 +17,14 @@ import { RESERVED_DIR, createMetaStore } from './meta-store.ts';
 import type { Mount } from './mount.ts';
 import { normalizePath } from './path.ts';
 import type { Backend } from './types.ts';
+import type { TransferBudget } from './transfer-budget.ts';
 
 /** What the mount table needs from the composition root. */
 export interface MountTableDeps {
   log: Logger;
   metrics?: Metrics;
+  /** The process's transfer memory budget, shared by every local backend's reads and uploads. */
+  budget?: TransferBudget;
   /** Present when storage.s3 is configured: the shared client and a backend factory per prefix. */
   s3?: { client: S3Client; createBackend(o: { prefix: string }): Backend };
 }
@@ -100,7 +103,7 @@ function rawBackend(c: CategoryConfig, loc: Location, deps: MountTableDeps): Bac
   } catch (e) {
     throw new ConfigError(`category "${c.slug}": cannot create the folder ${loc.path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
   }
-  return createLocalBackend(loc.path, { log: deps.log });
+  return createLocalBackend(loc.path, { log: deps.log, budget: deps.budget });
 }
 
 /** True if one location lies within (or equals) the other. */

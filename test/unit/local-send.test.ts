@@ -11,6 +11,9 @@ import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { makeSendable, SEND_BUFFER_BYTES } from '../../src/backends/local-send.ts';
+import { createTransferBudget, MIN_CHUNK } from '../../src/vfs/transfer-budget.ts';
+
+const budget = createTransferBudget(64 * 1024 * 1024);
 
 const dir = mkdtempSync(join(tmpdir(), 'rdav-send-'));
 const data = randomBytes(3 * SEND_BUFFER_BYTES + 12_345);
@@ -37,9 +40,9 @@ async function pair(opts: { slow?: boolean; closeAfter?: number } = {}) {
   return { client, server, bytes: () => Buffer.concat(received) };
 }
 
-async function sendable(start: number, end: number) {
+async function sendable(start: number, end: number, b = budget) {
   const fh = await open(file, 'r');
-  return makeSendable(fh.createReadStream({ start, end, autoClose: true }), fh, start, end - start + 1);
+  return makeSendable(fh.createReadStream({ start, end, autoClose: true }), fh, start, end - start + 1, b.open(SEND_BUFFER_BYTES, 2));
 }
 
 test('whole file and odd ranges arrive byte for byte, also at a slow receiver; the file is closed after', async () => {
@@ -61,7 +64,7 @@ test('a receiver that goes away fails the send and releases the file', async () 
   writeFileSync(big, Buffer.alloc(64 * 1024 * 1024, 1));
   const p = await pair({ closeAfter: 1024 * 1024, slow: true });
   const fh = await open(big, 'r');
-  const s = makeSendable(fh.createReadStream({ autoClose: true }), fh, 0, 64 * 1024 * 1024);
+  const s = makeSendable(fh.createReadStream({ autoClose: true }), fh, 0, 64 * 1024 * 1024, budget.open(SEND_BUFFER_BYTES, 2));
   await assert.rejects(s.sendTo(p.client), (e: NodeJS.ErrnoException) => typeof e.code === 'string');
   p.client.destroy();
   p.server.close();
@@ -77,4 +80,19 @@ test('a stream already read from refuses to send', async () => {
   await assert.rejects(s.sendTo(p.client), { code: 'EPIPE' });
   p.client.destroy();
   p.server.close();
+  s.destroy(); // its lease goes back with it
+  await sleep(10);
+});
+
+test('buffers come from the budget: a tiny budget still sends every byte, and the lease is returned', async () => {
+  const tiny = createTransferBudget(MIN_CHUNK);
+  const p = await pair();
+  await (await sendable(0, data.length - 1, tiny)).sendTo(p.client);
+  p.client.end();
+  await once(p.client, 'close');
+  await sleep(20);
+  assert.ok(p.bytes().equals(data));
+  p.server.close();
+  assert.deepEqual(tiny.stats(), { capBytes: MIN_CHUNK, active: 0, heldBytes: 0 });
+  assert.deepEqual(budget.stats().active, 0, 'every lease of the other tests was closed with its stream');
 });
