@@ -44,7 +44,7 @@ export function createLinkSigner(o: LinkSignerOptions): LinkSigner {
   const secrets = [o.secret, ...o.previous];
   return {
     sign(path, ttlSeconds, now = Date.now()) {
-      if (!path.startsWith('/dl/')) throw new VfsError('EINVAL', 'a signed link must point at /dl/…');
+      if (!path.startsWith('/dl/') && !path.startsWith('/feeds/')) throw new VfsError('EINVAL', 'a signed link must point at /dl/… or /feeds/…');
       if (!Number.isFinite(ttlSeconds) || ttlSeconds <= 0 || ttlSeconds > o.maxTtlSeconds) {
         throw new VfsError('EINVAL', `the lifetime must be between 1 second and ${o.maxTtlSeconds} seconds`);
       }

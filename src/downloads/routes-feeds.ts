@@ -98,7 +98,7 @@ function linksFor(cat: CategoryConfig, base: string, carry: Carry): FeedLinks {
       const path = `/dl/${encodeUrlPath(cat.slug)}/${encodeUrlPath(r.version)}/${encodeUrlPath(name)}`;
       if (carry.signed) {
         const now = Date.now();
-        const link = carry.signed.signer.sign(`/dl/${cat.slug}/${r.version}/${name}`, carry.signed.expires - Math.floor(now / 1000), now);
+        const link = carry.signed.signer.sign(`/dl/${cat.slug}/${r.version}/${name}`, Math.max(1, carry.signed.expires - Math.floor(now / 1000)), now);
         return `${base}${path}?${link.query}`;
       }
       return withDlid(`${base}${path}`, carry.dlid);

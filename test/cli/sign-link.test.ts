@@ -67,3 +67,16 @@ test('sign-link refuses bad input with exit 2 and one line', async () => {
   assert.equal(r.code, 2);
   assert.match(r.stderr, /links\.secret is not set/);
 });
+
+test('sign-link signs an update feed path (feeds/<category>/…)', async () => {
+  const dir = tempDir('sign');
+  const file = config(dir);
+  const r = await runCli(['sign-link', 'feeds/stable/tauri/latest.json', '--ttl', '7d', '--config', file], { env: { RDAV_LINK_SECRET: SECRET } });
+  assert.equal(r.code, 0, r.stderr);
+  const url = new URL(r.stdout.trim());
+  assert.equal(url.pathname, '/feeds/stable/tauri/latest.json');
+  const signer = createLinkSigner({ secret: new Secret(SECRET), previous: [], maxTtlSeconds: 31 * 86400 });
+  assert.equal(signer.verify(url.pathname, url.searchParams.get('expires') ?? undefined, url.searchParams.get('sig') ?? undefined), 'ok');
+  const bad = await runCli(['sign-link', 'feeds/stable', '--ttl', '7d', '--config', file], { env: { RDAV_LINK_SECRET: SECRET } });
+  assert.equal(bad.code, 2);
+});

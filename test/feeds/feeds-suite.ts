@@ -9,7 +9,9 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { load } from 'js-yaml';
 import { SaxesParser } from 'saxes';
-import { basicOf, download, JOOMLA, READER, startHarness, type Harness } from './harness.ts';
+import { basicOf, download, JOOMLA, LINK_SECRET, READER, startHarness, type Harness } from './harness.ts';
+import { createLinkSigner } from '../../src/downloads/links.ts';
+import { Secret } from '../../src/config/secret.ts';
 import { buildFiles, edSig, tauriSig } from './fixtures.ts';
 import { electronCheck, electronDownload, phpVersionCompare } from './updaters.ts';
 
@@ -236,6 +238,21 @@ export function feedSuite(backend: 'disk' | 's3', skip: string | false): void {
         assert.equal(f.url.searchParams.get('dlid'), READER.dlid, 'electron-updater copies the base query onto file URLs');
         await electronDownload(c.executor, f.url, f.info.sha512);
       }
+    });
+
+    await t.test('a signed link to a feed: its file URLs carry links that expire with it', async () => {
+      const signer = createLinkSigner({ secret: new Secret(LINK_SECRET), previous: [], maxTtlSeconds: 31 * 86400 });
+      const link = signer.sign('/feeds/private/tauri/latest.json', 3600);
+      const r = await fetch(`${h.dl}/feeds/private/tauri/latest.json?${link.query}`);
+      assert.equal(r.status, 200);
+      const j = JSON.parse(await r.text()) as { platforms: Record<string, { url: string }> };
+      for (const p of Object.values(j.platforms)) {
+        const u = new URL(p.url);
+        assert.equal(u.searchParams.get('expires'), String(link.expires), 'the file link expires with the feed link');
+        assert.equal((await download(p.url)).status, 200);
+      }
+      assert.equal((await fetch(`${h.dl}/feeds/private/appcast.xml?${link.query}`)).status, 403, 'a link signs one feed path');
+      assert.equal((await fetch(`${h.dl}/feeds/private/tauri/latest.json?${link.query.replace(/sig=./, 'sig=A')}`)).status, 403, 'tampered');
     });
 
     await t.test('no feed ever holds a presigned URL', () => {

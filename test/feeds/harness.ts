@@ -25,6 +25,8 @@ import { s3TestEnv, uniquePrefix } from '../helpers/s3env.ts';
 
 export const WRITER = { user: 'ci', password: 'ci-secret-9' };
 export const READER = { user: 'reader', password: 'reader-secret-9', dlid: '0123456789abcdef0123456789abcdef' };
+/** links.secret of the harness (tests mint signed links with it). */
+export const LINK_SECRET = 'feeds-harness-link-secret-0123456789abcdef';
 export const basicOf = (u: { user: string; password: string }) => `Basic ${Buffer.from(`${u.user}:${u.password}`).toString('base64')}`;
 
 /** Joomla fields of the `apps` category (also checked by the tests). */
@@ -60,6 +62,7 @@ export async function startHarness(backend: 'disk' | 's3', name: string): Promis
       },
     },
     cache: { ttlSeconds: 1 },
+    links: { secret: LINK_SECRET },
     lifecycle: { drainSeconds: 1 },
     categories: [
       { slug: 'apps', title: 'My App', directory: dir('apps'), access: { read: ['@writers'], write: ['@writers'], download: 'public' }, feeds: { joomla: JOOMLA } },
