@@ -80,9 +80,10 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     hashFile: (mount, entry, signal) => hashExisting(mount, entry.path, { signal }),
   });
   const scanner = createBleedingEdgeScanner({
-    getState, bus, locks, metrics, log: log.child({ component: 'bleeding-edge' }),
+    getState, bus, locks, metrics, log: log.child({ component: 'bleeding-edge' }), lease: shared.scannerLease,
     onPublished: (category) => catalog.invalidate(category),
   });
+  await shared.scannerLease.start();
   scanner.start();
 
   const webdav = createWebdavServer({ getState, locks, bus, metrics, log: log.child({ component: 'webdav' }), lockouts: shared.lockouts, digestKey: shared.digestKey });

@@ -14,6 +14,10 @@ import { startChangeRelay } from './change-relay.ts';
 import { startLockoutRelay } from './lockout-relay.ts';
 import { sharedDigestKey } from './digest-key.ts';
 import type { SharedLockouts } from '../auth/brute-force.ts';
+import { createMemoryLease, createRedisLease, type JobLease } from './lease.ts';
+
+/** Longest time from a scanner holder's death to another instance taking over, ms. */
+export const SCANNER_LEASE_PERIOD_MS = 15_000;
 import type { ChangeBus, StateProvider } from '../vfs/mount.ts';
 
 /** Shared state of one process. */
@@ -23,6 +27,8 @@ export interface SharedState {
   readonly locks: LockStore;
   /** The Redis connection (undefined in memory mode). */
   readonly redis?: RedisConnection;
+  /** The lease on the bleeding-edge scanner (one scanner per deployment; always held in memory mode). */
+  readonly scannerLease: JobLease;
   /** Lockouts shared by every instance (Redis only). */
   readonly lockouts?: SharedLockouts;
   /** The Digest nonce key every instance uses (Redis only; set once ready() resolved, if Redis answered). */
@@ -41,18 +47,20 @@ export interface SharedState {
 export function createSharedState(config: Config, deps: { log: Logger; metrics: Metrics; bus: ChangeBus; getState: StateProvider }): SharedState {
   const onChange = (n: number) => deps.metrics.locksHeld.set(n);
   const r = config.coordination?.redis;
-  if (!r) return { kind: 'memory', locks: createLockStore({ onChange }), ready: async () => {}, close: async () => {} };
+  if (!r) return { kind: 'memory', locks: createLockStore({ onChange }), scannerLease: createMemoryLease(), ready: async () => {}, close: async () => {} };
   const redis = createRedisConnection({ url: r.url, keyPrefix: r.keyPrefix, commandTimeoutMs: r.timeoutMs, log: deps.log.child({ component: 'redis' }) });
   const lockouts = startLockoutRelay(redis, deps.log.child({ component: 'brute-force' }));
   const relay = startChangeRelay({ bus: deps.bus, getState: deps.getState, redis, log: deps.log.child({ component: 'change-relay' }) });
   const out: SharedState = {
     kind: 'redis', redis, lockouts, locks: createRedisLockStore(redis, { onChange }),
+    scannerLease: createRedisLease(redis, { job: 'bleeding-edge-scanner', periodMs: SCANNER_LEASE_PERIOD_MS, log: deps.log.child({ component: 'lease' }) }),
     // Not reachable yet: the connection has logged the outage; reads are served meanwhile.
     async ready() {
       await redis.ready();
       out.digestKey = await sharedDigestKey(redis, deps.log);
     },
     async close() {
+      await out.scannerLease.stop();
       lockouts.close();
       await relay.close();
       await redis.close();

@@ -48,13 +48,14 @@ export function makeCluster(redisUrl: string | undefined, keyPrefix: string, bas
       const config = configSchema.parse({
         webdav: { host: '127.0.0.1', port: 0 },
         downloads: { host: '127.0.0.1', port: 0 },
-        storage: { local: { root } },
         cache: { ttlSeconds: 30 },
         lifecycle: { drainSeconds: 1 },
         categories: [{ slug: 'files', directory: 'files', access: { read: ['anonymous'], write: ['anonymous'] } }],
         ...(redisUrl ? { coordination: { redis: { url: redisUrl, keyPrefix, timeoutMs: 500 } } } : {}),
         ...base,
         ...extra,
+        // Every instance of the cluster shares this one folder, whatever else the test sets for storage.
+        storage: { ...(base.storage as object | undefined), ...(extra.storage as object | undefined), local: { root } },
       });
       const app = await startApp(config, { logDestination: sink });
       apps.push(app);

@@ -47,6 +47,11 @@ describe('locks shared through Redis', { skip: REDIS_SKIP_REASON || undefined },
     assert.equal(await (await fetch(`${a.dav}/files/x/doc.txt`)).text(), 'free again');
   });
 
+  it('one instance runs the bleeding-edge scanner (the lease)', () => {
+    const holders = [a, b].filter((i) => i.lines.some((l) => /lease taken/.test(l.msg) && l.job === 'bleeding-edge-scanner'));
+    assert.equal(holders.length, 1);
+  });
+
   it('a depth-infinity lock on A guards a DELETE of the folder on B', async () => {
     const lock = await fetch(`${a.dav}/files/x/`, { method: 'LOCK', body: LOCKINFO, headers: { Depth: 'infinity' } });
     assert.equal(lock.status, 200);

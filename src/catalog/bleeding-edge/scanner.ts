@@ -26,6 +26,8 @@ export interface BleedingEdgeScannerDeps {
   reverifyPerScan?: number;
   /** Clock (tests). */
   now?: () => Date;
+  /** Runs scans only while held (one scanner per deployment); absent = always. */
+  lease?: { readonly held: boolean };
 }
 
 /** The scanner's handle. */
@@ -74,6 +76,10 @@ export function createBleedingEdgeScanner(deps: BleedingEdgeScannerDeps): Bleedi
       slots.delete(slug);
       return { category: slug, published: [], pruned: [], vanished: [], settling: [], mismatches: [], error: 'not a bleeding-edge category' };
     }
+    if (deps.lease && !deps.lease.held) {
+      // Another instance holds the scanner lease and scans this category.
+      return { category: slug, published: [], pruned: [], vanished: [], settling: [], mismatches: [] };
+    }
     if (!slot.state || slot.state.mount !== mount) slot.state = newCategoryState(mount);
     const cfg = mount.category.bleedingEdge;
     slot.lastScan = Date.now();
@@ -93,6 +99,8 @@ export function createBleedingEdgeScanner(deps: BleedingEdgeScannerDeps): Bleedi
     if (r.pruned.length) m?.inc({ category: r.category, result: 'pruned' });
     if (!r.error && !r.published.length && !r.pruned.length) m?.inc({ category: r.category, result: 'unchanged' });
     if (r.published.length) deps.log.info({ category: r.category, releases: r.published }, 'bleeding-edge: published');
+    // Pruned releases changed storage: tell the other instances (through the change bus and its relay).
+    for (const version of r.pruned) deps.bus.emit('change', { category: r.category, path: version, op: 'remove' });
     if (r.published.length || r.pruned.length || r.vanished.length) {
       try {
         deps.onPublished?.(r.category);
