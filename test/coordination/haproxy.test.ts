@@ -12,6 +12,8 @@ import { after, before, describe, it } from 'node:test';
 import { REDIS_SKIP_REASON, startTestRedis, type TestRedis } from '../helpers/redis-server.ts';
 import { HAPROXY_SKIP_REASON, startHaproxy, type TestHaproxy } from '../helpers/haproxy.ts';
 import { makeCluster, type Cluster } from './instances.ts';
+import { randomBytes } from 'node:crypto';
+import { createClient, type FileStat } from 'webdav';
 import { s3TestEnv, skipUnlessS3, uniquePrefix } from '../helpers/s3env.ts';
 
 const LITMUS = '/usr/bin/litmus';
@@ -54,6 +56,27 @@ describe('two instances behind HAProxy', { skip: skip || undefined }, () => {
     for (let i = 0; i < 4; i++) assert.equal((await fetch(`${lb.url}/files/split.txt`, { method: 'PUT', body: `v${i}`, headers: { If: `(${token})` } })).status, 204);
     assert.equal((await fetch(`${lb.url}/files/split.txt`, { method: 'UNLOCK', headers: { 'Lock-Token': token } })).status, 204);
     for (let i = 0; i < 2; i++) assert.equal(await (await fetch(`${lb.url}/files/split.txt`)).text(), 'v3');
+  });
+
+  it('the npm webdav client round trip through the balancer, each call on the next instance', async () => {
+    const client = createClient(`${lb.url}/files`);
+    const data = randomBytes(300_000);
+    await client.createDirectory('/rt');
+    await client.putFileContents('/rt/one #1.bin', data);
+    await client.putFileContents('/rt/ü ß.txt', 'unicode');
+    const names = ((await client.getDirectoryContents('/rt')) as FileStat[]).map((f) => f.basename).sort();
+    assert.deepEqual(names, ['one #1.bin', 'ü ß.txt'], 'a listing on the other instance shows both at once');
+    assert.deepEqual(Buffer.from((await client.getFileContents('/rt/one #1.bin')) as ArrayBuffer), data);
+    await client.copyFile('/rt/one #1.bin', '/rt/copy.bin');
+    await client.moveFile('/rt/copy.bin', '/rt/moved.bin');
+    assert.equal(await client.exists('/rt/copy.bin'), false);
+    assert.deepEqual(Buffer.from((await client.getFileContents('/rt/moved.bin')) as ArrayBuffer), data);
+    const lock = await client.lock('/rt/moved.bin');
+    await assert.rejects(client.putFileContents('/rt/moved.bin', 'x'), /423/);
+    await client.putFileContents('/rt/moved.bin', 'x', { headers: { If: `(<${lock.token}>)` } });
+    await client.unlock('/rt/moved.bin', lock.token);
+    await client.deleteFile('/rt');
+    assert.equal(await client.exists('/rt'), false);
   });
 
   for (const c of ['files', 's3']) it(`litmus passes every test of basic, copymove, props, locks and http through the balancer (${c === 'files' ? 'local' : 'S3'} category)`, { timeout: 300_000, skip: c === 's3' ? skipUnlessS3() : false }, async () => {
