@@ -4,6 +4,7 @@ import net from 'node:net';
 import { createHash } from 'node:crypto';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.ts';
 import type { ChangeEvent } from '../../src/vfs/mount.ts';
+import { skipUnlessS3Can } from '../helpers/s3-capabilities.ts';
 import { authLine, dav, s3SkipReason, stillAlive } from './http.ts';
 
 let d: TestDaemon;
@@ -67,7 +68,9 @@ for (const c of ['files', 's3']) {
     assert.match(p.body, new RegExp(new Date(1500000000 * 1000).toUTCString()));
   });
 
-  test(`${c}: a body cut mid-upload leaves the old file intact and the server answering`, opts, async () => {
+  // A cut PUT with Content-Length goes to S3 as one PutObject: the store must drop the part it got.
+  const cutSkip = { skip: c === 's3' ? skip || skipUnlessS3Can('atomicPut') : false };
+  test(`${c}: a body cut mid-upload leaves the old file intact and the server answering`, cutSkip, async () => {
     await dav(d, 'PUT', `/${c}/cut.txt`, { body: 'original' });
     await new Promise<void>((resolve) => {
       const s = net.connect(d.port, '127.0.0.1', () => {
