@@ -14,7 +14,7 @@ import type { CategoryRules } from './category-rules.ts';
 import type { Item, Release, SignatureFile } from './types.ts';
 import { attachmentOf, classifySignature, SIGNATURE_MAX_BYTES } from './attachments.ts';
 import { archOf, platformOf } from './platform.ts';
-import { checkSums, SHA256SUMS_NAME } from './bleeding-edge/index.ts';
+import { checkSums, SHA256SUMS_NAME, SHA512SUMS_NAME } from './bleeding-edge/index.ts';
 
 /** Largest CHANGELOG read, bytes. */
 const CHANGELOG_MAX_BYTES = 1024 * 1024;
@@ -140,7 +140,8 @@ export async function buildRelease(inp: BuildReleaseInput): Promise<BuiltRelease
     if (!item.platform) delete item.platform;
     if (!item.arch) delete item.arch;
   }
-  if (files.some((f) => baseName(f.path) === SHA256SUMS_NAME)) await markMismatches(inp, version, items);
+  if (files.some((f) => baseName(f.path) === SHA256SUMS_NAME)) await markMismatches(inp, version, items, SHA256SUMS_NAME);
+  if (files.some((f) => baseName(f.path) === SHA512SUMS_NAME)) await markMismatches(inp, version, items, SHA512SUMS_NAME);
 
   const y = out.yaml;
   // Normal releases date by their newest item; bleeding-edge ones by the first-seen file (as the
@@ -168,15 +169,16 @@ export async function buildRelease(inp: BuildReleaseInput): Promise<BuiltRelease
 }
 
 /** Sets `sha256Mismatch` on items whose recorded hash disagrees with the release's SHA256SUMS. */
-async function markMismatches(inp: BuildReleaseInput, version: string, items: Item[]): Promise<void> {
+async function markMismatches(inp: BuildReleaseInput, version: string, items: Item[], file: typeof SHA256SUMS_NAME | typeof SHA512SUMS_NAME): Promise<void> {
+  const flag = file === SHA256SUMS_NAME ? 'sha256Mismatch' : 'sha512Mismatch';
   try {
-    const sums = await checkSums(inp.mount, { version, items });
+    const sums = await checkSums(inp.mount, { version, items }, file);
     for (const item of items) {
-      if (sums.get(item.name) === false) item.sha256Mismatch = true;
-      else delete item.sha256Mismatch;
+      if (sums.get(item.name) === false) item[flag] = true;
+      else delete item[flag];
     }
   } catch (err) {
-    inp.log.warn({ category: inp.slug, release: version, err: errText(err) }, 'catalog: cannot check SHA256SUMS');
+    inp.log.warn({ category: inp.slug, release: version, err: errText(err) }, `catalog: cannot check ${file}`);
   }
 }
 

@@ -43,6 +43,8 @@ export interface Item {
   sha512?: string;
   /** SHA256SUMS in the release disagrees with the recorded hash. */
   sha256Mismatch?: boolean;
+  /** SHA512SUMS in the release disagrees with the recorded SHA-512. */
+  sha512Mismatch?: boolean;
   platform?: Platform;
   arch?: Arch;
   /** Detached signatures uploaded next to the item. */

@@ -30,7 +30,7 @@ export function releaseJson(r: Release, baseUrl: string, dlid?: string) {
     checksums: Object.fromEntries(sums.map((n) => [n, dl(n)])),
     files: r.items.map((i) => ({
       name: i.name, size: i.size, date: i.mtime.toISOString(), platform: i.platform ?? null, arch: i.arch ?? null,
-      sha256: i.sha256 ?? null, sha384: i.sha384 ?? null, sha512: i.sha512 ?? null, sha256Mismatch: i.sha256Mismatch === true,
+      sha256: i.sha256 ?? null, sha384: i.sha384 ?? null, sha512: i.sha512 ?? null, sha256Mismatch: i.sha256Mismatch === true, sha512Mismatch: i.sha512Mismatch === true,
       url: dl(i.name),
       signatures: (i.signatures ?? []).map((s) => ({ name: s.name, kind: s.kind, url: dl(s.name) })),
       edSignature: i.edSignature ?? null,

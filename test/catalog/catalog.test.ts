@@ -148,3 +148,23 @@ test('catalog: an item whose recorded SHA-256 disagrees with SHA256SUMS is marke
   assert.notEqual(rel.items.find((i) => i.name === 'good.bin')!.sha256Mismatch, true);
   await cat.close();
 });
+
+test('catalog: an uploaded SHA512SUMS is checked against the recorded SHA-512 (GNU and BSD forms)', async () => {
+  const dir = await tempDir('catsums512');
+  await put(dir, '4.0/good.bin', 'good');
+  await put(dir, '4.0/bad.bin', 'bad');
+  const h = (alg: string, s: string) => createHash(alg).update(s).digest('hex');
+  await put(dir, '4.0/SHA512SUMS', `${h('sha512', 'good')}  good.bin\nSHA512 (bad.bin) = ${h('sha512', 'something else')}\n`);
+  const state = localState(cfg(), { stable: dir });
+  const b = state.mounts.get('stable')!.backend;
+  for (const n of ['good', 'bad']) {
+    await state.metas.get('stable')!.put(`4.0/${n}.bin`, await b.stat(`4.0/${n}.bin`), { sha256: h('sha256', n), sha384: h('sha384', n), sha512: h('sha512', n) });
+  }
+  const { log } = captureLogger();
+  const cat = createCatalog({ getState: () => state, bus: newBus(), log, refreshSeconds: 0 });
+  const rel = (await cat.release('stable', '4.0'))!;
+  assert.equal(rel.items.find((i) => i.name === 'bad.bin')!.sha512Mismatch, true);
+  assert.notEqual(rel.items.find((i) => i.name === 'good.bin')!.sha512Mismatch, true);
+  assert.notEqual(rel.items.find((i) => i.name === 'bad.bin')!.sha256Mismatch, true, 'no SHA256SUMS: nothing to disagree with');
+  await cat.close();
+});

@@ -26,7 +26,7 @@
 export { changelogNotes, noteFromLine } from './changelog.ts';
 export { isJunk, isItemName, isChangelogName, isReleaseYamlName } from './junk.ts';
 export { planRetention, compareNewestFirst, type RetentionCandidate, type RetentionRules } from './retention.ts';
-export { parseSha256Sums, checkSums, SHA256SUMS_NAME } from './sha256sums.ts';
+export { parseSha256Sums, parseSha512Sums, checkSums, SHA256SUMS_NAME, SHA512SUMS_NAME } from './sha256sums.ts';
 export { releaseFacts, type ReleaseFacts } from './release-facts.ts';
 export type { ScanResult } from './scan-category.ts';
 export { createBleedingEdgeScanner, type BleedingEdgeScanner, type BleedingEdgeScannerDeps } from './scanner.ts';

@@ -1,4 +1,4 @@
-/** SHA256SUMS files uploaded by build servers, checked against the hashes we recorded. */
+/** SHA256SUMS (and SHA512SUMS) files uploaded by build servers, checked against the hashes we recorded. */
 import type { Mount } from '../../vfs/mount.ts';
 import type { Item, Release } from '../types.ts';
 import { joinPath } from '../../vfs/path.ts';
@@ -6,6 +6,8 @@ import { readSmallText } from '../read-text.ts';
 
 /** File name looked for in a release folder (exact, as `sha256sum` users write it). */
 export const SHA256SUMS_NAME = 'SHA256SUMS';
+/** The SHA-512 counterpart, checked the same way against the recorded SHA-512. */
+export const SHA512SUMS_NAME = 'SHA512SUMS';
 
 /** Undoes GNU coreutils' escaping of names holding `\` or a newline (line starts with `\`). */
 function unescapeName(name: string): string {
@@ -25,6 +27,18 @@ function baseOf(name: string): string {
  * blank and malformed lines are skipped; for a name listed twice the last line wins. @throws never
  */
 export function parseSha256Sums(text: string): Map<string, string> {
+  return parseSums(text, 'SHA256');
+}
+
+/** {@link parseSha256Sums} for `sha512sum` output (128 hex digits, BSD tag `SHA512`). @throws never */
+export function parseSha512Sums(text: string): Map<string, string> {
+  return parseSums(text, 'SHA512');
+}
+
+function parseSums(text: string, tag: 'SHA256' | 'SHA512'): Map<string, string> {
+  const hexLen = tag === 'SHA256' ? 64 : 128;
+  const gnuRe = new RegExp(`^([0-9a-fA-F]{${hexLen}}) [ *](.+)$`);
+  const bsdRe = new RegExp(`^${tag} ?\\((.+)\\) ?= ?([0-9a-fA-F]{${hexLen}})\\s*$`);
   const out = new Map<string, string>();
   for (let line of text.replace(/^\uFEFF/, '').split(/\r?\n/)) {
     if (line.trim() === '' || line.startsWith('#')) continue;
@@ -32,8 +46,8 @@ export function parseSha256Sums(text: string): Map<string, string> {
     if (line.startsWith('\\')) { escaped = true; line = line.slice(1); }
     let hex: string | undefined;
     let name: string | undefined;
-    const gnu = /^([0-9a-fA-F]{64}) [ *](.+)$/.exec(line);
-    const bsd = /^SHA256 ?\((.+)\) ?= ?([0-9a-fA-F]{64})\s*$/.exec(line);
+    const gnu = gnuRe.exec(line);
+    const bsd = bsdRe.exec(line);
     if (gnu) { hex = gnu[1]; name = gnu[2]; } else if (bsd) { name = bsd[1]; hex = bsd[2]; }
     if (!hex || !name) continue;
     if (escaped) name = unescapeName(name);
@@ -51,23 +65,23 @@ export function parseSha256Sums(text: string): Map<string, string> {
  * the release gives an empty map. So `Item.sha256Mismatch = result.get(item.name) === false`.
  * @throws VfsError EIO (or another backend code) when storage fails; EINVAL for a SHA256SUMS over 1 MiB.
  */
-export async function checkSums(mount: Mount, release: Pick<Release, 'version' | 'items'>): Promise<Map<string, boolean>> {
+export async function checkSums(mount: Mount, release: Pick<Release, 'version' | 'items'>, file: typeof SHA256SUMS_NAME | typeof SHA512SUMS_NAME = SHA256SUMS_NAME): Promise<Map<string, boolean>> {
   const result = new Map<string, boolean>();
-  const text = await readSmallText(mount.backend, joinPath(release.version, SHA256SUMS_NAME));
+  const text = await readSmallText(mount.backend, joinPath(release.version, file));
   if (text === undefined) return result;
-  const sums = parseSha256Sums(text);
+  const sha512 = file === SHA512SUMS_NAME;
+  const sums = sha512 ? parseSha512Sums(text) : parseSha256Sums(text);
   for (const item of release.items) {
     const expected = sums.get(item.name);
     if (expected === undefined) continue;
-    const recorded = item.sha256 ?? (await recordedSha256(mount, item));
+    const recorded = sha512 ? (item.sha512 ?? (await recordedMeta(mount, item))?.sha512) : item.sha256 ?? (await recordedMeta(mount, item))?.sha256;
     if (recorded === undefined) continue;
     result.set(item.name, recorded.toLowerCase() === expected);
   }
   return result;
 }
 
-async function recordedSha256(mount: Mount, item: Item): Promise<string | undefined> {
+async function recordedMeta(mount: Mount, item: Item) {
   const entry = { path: item.path, kind: 'file' as const, size: item.size, mtime: item.mtime, etag: item.etag, contentType: item.contentType };
-  const meta = await mount.meta.get(item.path, entry);
-  return meta?.sha256;
+  return mount.meta.get(item.path, entry);
 }

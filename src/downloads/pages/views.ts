@@ -53,6 +53,7 @@ export function releasePage(cat: CategoryConfig, r: Release, dlid?: string): str
     return `<tr><th scope="row" data-label="File">${esc(i.name)}${sigs.length ? `<div class="muted">Signed: ${sigs.join(', ')}</div>` : ''}</th>` +
       `<td data-label="Platform">${platform}</td><td data-label="Size">${esc(humanSize(i.size))}</td>` +
       `<td data-label="Date">${dateTag(i.mtime)}</td><td data-label="SHA-256">${i.sha256 ? `<code class="hash">${esc(i.sha256)}</code>` : '<span class="muted">pending</span>'}${i.sha256Mismatch ? ' <strong class="badge k-removed" role="alert">does not match SHA256SUMS</strong>' : ''}` +
+      `${i.sha512Mismatch ? ' <strong class="badge k-removed" role="alert">does not match SHA512SUMS</strong>' : ''}` +
       `${i.sha512 ? `<details><summary>SHA-512</summary><code class="hash">${esc(i.sha512)}</code></details>` : ''}</td>` +
       `<td><a class="btn" href="${esc(dl(i.name))}" aria-label="Download ${esc(i.name)}">Download</a></td></tr>`;
   }).join('');
