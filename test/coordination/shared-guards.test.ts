@@ -13,6 +13,7 @@ import { Secret } from '../../src/config/secret.ts';
 import { createLogger } from '../../src/log.ts';
 import { REDIS_SKIP_REASON, startTestRedis, type TestRedis } from '../helpers/redis-server.ts';
 import { makeCluster, type Cluster, type Instance } from './instances.ts';
+import { HAPROXY_SKIP_REASON, startHaproxy, type TestHaproxy } from '../helpers/haproxy.ts';
 
 const PW = 'guard-pw-Zq81!';
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
@@ -24,6 +25,7 @@ describe('shared guards', { skip: REDIS_SKIP_REASON || undefined }, () => {
   let cluster: Cluster;
   let a: Instance;
   let b: Instance;
+  let lb: TestHaproxy | undefined;
   const conns: RedisConnection[] = [];
   before(async () => {
     redis = await startTestRedis();
@@ -34,9 +36,11 @@ describe('shared guards', { skip: REDIS_SKIP_REASON || undefined }, () => {
     });
     a = await cluster.start();
     b = await cluster.start();
+    if (!HAPROXY_SKIP_REASON) lb = await startHaproxy([a.dav, b.dav].map((u) => u.replace('http://', '')));
   });
   after(async () => {
     for (const c of conns) await c.close();
+    await lb?.stop();
     await cluster?.close();
     await redis?.stop();
   });
@@ -56,8 +60,10 @@ describe('shared guards', { skip: REDIS_SKIP_REASON || undefined }, () => {
   });
 
   it('maxFailures in total across instances, then 429 on every instance', async () => {
-    for (const inst of [a, b, a]) assert.equal((await fetch(`${inst.dav}/files/`, { headers: { Authorization: basic('wrong') } })).status, 401);
-    assert.equal((await fetch(`${b.dav}/files/`, { method: 'PROPFIND', headers: { Authorization: basic('wrong'), Depth: '0' } })).status, 401, 'the 4th failure (2nd on B)');
+    // Through HAProxy (round robin: two guesses on each instance) when it is installed, else A, B, A, B directly.
+    const targets = lb ? [lb.url, lb.url, lb.url, lb.url] : [a.dav, b.dav, a.dav, b.dav];
+    for (const t of targets) assert.equal((await fetch(`${t}/files/`, { method: 'PROPFIND', headers: { Authorization: basic('wrong'), Depth: '0' } })).status, 401);
+    assert.ok(a.lines.filter((l) => /login failed/.test(l.msg)).length >= 1 && b.lines.filter((l) => /login failed/.test(l.msg)).length >= 1, 'both instances saw failures');
     await new Promise((r) => setTimeout(r, 300)); // the lockout message travels through Redis
     for (const inst of [a, b]) {
       const r = await fetch(`${inst.dav}/files/`, { method: 'PROPFIND', headers: { Authorization: basic(PW), Depth: '0' } });
