@@ -24,6 +24,8 @@ import { depth0 } from './measures/depth0.ts';
 import { dlRedirect } from './measures/dl-redirect.ts';
 import { feeds } from './measures/feeds.ts';
 import { concurrentUploads } from './measures/concurrent-uploads.ts';
+import { listingScale } from './measures/listing-scale.ts';
+import { manyDownloads } from './measures/many-downloads.ts';
 import { renderMarkdown, renderText } from './report/render.ts';
 import { machineFacts, versionFacts, loadNow } from './report/machine.ts';
 
@@ -104,6 +106,8 @@ async function main(): Promise<number> {
     ['feeds', feeds, true],
     ['rss', rssChunked, true],
     ['concurrent', concurrentUploads, true],
+    ['listing-scale', listingScale, false],
+    ['many-downloads', manyDownloads, false],
   ];
   for (const [name, m, needsS3] of measures) {
     if (!selected(s, name) || (needsS3 && !s.s3)) continue;
