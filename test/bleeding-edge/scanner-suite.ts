@@ -126,17 +126,19 @@ export function scannerSuite(kind: string, make: () => Promise<Store>, skip?: st
   });
 
   t('maxAgeDays: older releases go, the newest always stays', async (store) => {
-    const r = rig(store, { settleSeconds: 0, maxAgeDays: 2 / 86400 });
+    // Long enough that dropping two releases and scanning fits in it on a loaded machine.
+    const AGE_S = 6;
+    const r = rig(store, { settleSeconds: 0, maxAgeDays: AGE_S / 86400 });
     await dropRelease(store, r.mount, 'old1');
     await dropRelease(store, r.mount, 'old2');
-    await sleep(3100);
+    await sleep(AGE_S * 1000 + 100);
     await dropRelease(store, r.mount, 'new1');
     await dropRelease(store, r.mount, 'new2');
     const res = await r.scan();
     assert.deepEqual(res.pruned, ['old1', 'old2']);
     const keys = await store.allKeys();
     assert.ok(!keys.some((k) => k.includes('old')), keys.join(','));
-    await sleep(3100);
+    await sleep(AGE_S * 1000 + 100);
     assert.deepEqual((await r.scan()).pruned, ['new1'], 'the newest survives age');
   });
 
