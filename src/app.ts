@@ -78,12 +78,14 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
   const catalog = createCatalog({
     getState, bus, metrics, log: log.child({ component: 'catalog' }),
     hashFile: (mount, entry, signal) => hashExisting(mount, entry.path, { signal }),
+    hashLease: shared.hasherLease,
   });
   const scanner = createBleedingEdgeScanner({
     getState, bus, locks, metrics, log: log.child({ component: 'bleeding-edge' }), lease: shared.scannerLease,
     onPublished: (category) => catalog.invalidate(category),
   });
   await shared.scannerLease.start();
+  await shared.hasherLease?.start();
   scanner.start();
 
   const webdav = createWebdavServer({ getState, locks, bus, metrics, log: log.child({ component: 'webdav' }), lockouts: shared.lockouts, digestKey: shared.digestKey });

@@ -7,7 +7,7 @@
  */
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
-import type { ChangeBus, ChangeEvent, Mount, StateProvider } from '../vfs/mount.ts';
+import { announceChange, type ChangeBus, type ChangeEvent, type Mount, type StateProvider } from '../vfs/mount.ts';
 import type { Entry } from '../vfs/types.ts';
 import type { Digests } from '../vfs/sha256-offload.ts';
 import { VfsError, isVfsError } from '../vfs/errors.ts';
@@ -33,6 +33,12 @@ export interface CatalogDeps {
   hashConcurrency?: number;
   /** Releases built at once during a refresh (default 8). */
   buildConcurrency?: number;
+  /**
+   * The hasher lease (several instances on one Redis): only its holder hashes, and on taking it
+   * over it builds every category so it finds the files still to hash. Absent = this process
+   * always hashes what its own catalog finds (one process).
+   */
+  hashLease?: { readonly held: boolean };
 }
 
 interface CategoryCache {
@@ -47,6 +53,9 @@ interface CategoryCache {
   dirty: Set<string> | 'all' | null;
   inflight?: Promise<void>;
 }
+
+/** How often the catalog looks whether this instance has just taken the hasher lease, ms. */
+const LEASE_POLL_MS = 1000;
 
 /** A {@link Catalog} with its background hasher exposed for tests and the composition root. */
 export interface CatalogWithHasher extends Catalog {
@@ -65,8 +74,12 @@ export function createCatalog(deps: CatalogDeps): CatalogWithHasher {
 
   const hasher = deps.hashFile
     ? createHasher({
-        getState, log, hashFile: deps.hashFile, concurrency: deps.hashConcurrency,
-        onHashed: (slug, path, sha) => patchSha(slug, path, sha),
+        getState, log, hashFile: deps.hashFile, concurrency: deps.hashConcurrency, lease: deps.hashLease,
+        onHashed: (slug, path, sha) => {
+          patchSha(slug, path, sha);
+          // The sidecar changed: other instances drop their cached copy and show the digest too.
+          if (deps.hashLease) void announceChange(bus, { category: slug, path, op: 'props' });
+        },
       })
     : undefined;
 
@@ -199,6 +212,23 @@ export function createCatalog(deps: CatalogDeps): CatalogWithHasher {
     : undefined;
   timer?.unref();
 
+  // Taking the hasher lease over: build every category now, so files the previous holder did not
+  // hash yet (or that appeared meanwhile) are queued without waiting for a visitor or a refresh.
+  let leaseWasHeld = false;
+  const leaseTimer = hasher && deps.hashLease
+    ? setInterval(() => {
+        const held = deps.hashLease!.held;
+        if (held && !leaseWasHeld) {
+          for (const slug of getState().mounts.keys()) {
+            const c = cacheFor(slug);
+            if (c) refresh(slug, c, true).catch((err) => log.warn({ category: slug, err: errText(err) }, 'catalog: refresh failed'));
+          }
+        }
+        leaseWasHeld = held;
+      }, LEASE_POLL_MS)
+    : undefined;
+  leaseTimer?.unref();
+
   return {
     hasher,
     async releases(slug) {
@@ -215,6 +245,7 @@ export function createCatalog(deps: CatalogDeps): CatalogWithHasher {
     },
     async close() {
       if (timer) clearInterval(timer);
+      if (leaseTimer) clearInterval(leaseTimer);
       bus.off('change', onChange);
       await hasher?.close();
     },

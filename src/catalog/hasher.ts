@@ -1,6 +1,9 @@
 /**
  * Background SHA-256/384/512 for files put into the storage by other means than the daemon (no sidecar).
  * Each file is hashed once per size+etag, a few at a time, never on a visitor's request.
+ * With a `lease` (several instances on one Redis) only the lease holder hashes: elsewhere
+ * `enqueue` is a no-op, and a holder that loses the lease drops its queue (the next holder finds
+ * the same files when it builds its catalog on taking over, see catalog.ts).
  */
 import type { Logger } from '../log.ts';
 import type { Mount, StateProvider } from '../vfs/mount.ts';
@@ -20,6 +23,8 @@ export interface HasherOptions {
   concurrency?: number;
   /** Called after a file was hashed, so the catalog shows the digest. */
   onHashed?(slug: string, path: string, digests: Digests): void;
+  /** Hash only while held (one hasher per deployment); absent = always. */
+  lease?: { readonly held: boolean };
 }
 
 /** A queue of files to hash. */
@@ -42,7 +47,13 @@ export function createHasher(o: HasherOptions): Hasher {
   let running = 0;
   let idleWaiters: (() => void)[] = [];
 
+  const held = () => !o.lease || o.lease.held;
   const pump = () => {
+    if (!held()) {
+      // Lost the lease: another instance hashes now. Forget the queue so a later takeover re-queues.
+      for (const j of queue) seen.delete(j.key);
+      queue.length = 0;
+    }
     while (running < limit && queue.length > 0 && !ctl.signal.aborted) {
       const job = queue.shift()!;
       running++;
@@ -72,7 +83,7 @@ export function createHasher(o: HasherOptions): Hasher {
 
   return {
     enqueue(slug, entry) {
-      if (ctl.signal.aborted) return;
+      if (ctl.signal.aborted || !held()) return;
       const key = `${slug}\0${entry.path}\0${entry.size}\0${entry.etag ?? entry.mtime.getTime()}`;
       if (seen.has(key)) return;
       if (seen.size > 100_000) seen.clear();

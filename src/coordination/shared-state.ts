@@ -16,9 +16,12 @@ import { sharedDigestKey } from './digest-key.ts';
 import type { SharedLockouts } from '../auth/brute-force.ts';
 import { createMemoryLease, createRedisLease, type JobLease } from './lease.ts';
 
+import type { ChangeBus, StateProvider } from '../vfs/mount.ts';
+
 /** Longest time from a scanner holder's death to another instance taking over, ms. */
 export const SCANNER_LEASE_PERIOD_MS = 15_000;
-import type { ChangeBus, StateProvider } from '../vfs/mount.ts';
+/** Longest time from the background hasher holder's death to another instance taking over, ms. */
+export const HASHER_LEASE_PERIOD_MS = 15_000;
 
 /** Shared state of one process. */
 export interface SharedState {
@@ -29,6 +32,8 @@ export interface SharedState {
   readonly redis?: RedisConnection;
   /** The lease on the bleeding-edge scanner (one scanner per deployment; always held in memory mode). */
   readonly scannerLease: JobLease;
+  /** The lease on the background hasher (Redis only: one process hashes without one). */
+  readonly hasherLease?: JobLease;
   /** Lockouts shared by every instance (Redis only). */
   readonly lockouts?: SharedLockouts;
   /** The Digest nonce key every instance uses (Redis only; set once ready() resolved, if Redis answered). */
@@ -54,6 +59,7 @@ export function createSharedState(config: Config, deps: { log: Logger; metrics: 
   const out: SharedState = {
     kind: 'redis', redis, lockouts, locks: createRedisLockStore(redis, { onChange }),
     scannerLease: createRedisLease(redis, { job: 'bleeding-edge-scanner', periodMs: SCANNER_LEASE_PERIOD_MS, log: deps.log.child({ component: 'lease' }) }),
+    hasherLease: createRedisLease(redis, { job: 'hasher', periodMs: HASHER_LEASE_PERIOD_MS, log: deps.log.child({ component: 'lease' }) }),
     // Not reachable yet: the connection has logged the outage; reads are served meanwhile.
     async ready() {
       await redis.ready();
@@ -61,6 +67,7 @@ export function createSharedState(config: Config, deps: { log: Logger; metrics: 
     },
     async close() {
       await out.scannerLease.stop();
+      await out.hasherLease?.stop();
       lockouts.close();
       await relay.close();
       await redis.close();
