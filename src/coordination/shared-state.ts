@@ -55,7 +55,7 @@ export function createSharedState(config: Config, deps: { log: Logger; metrics: 
   if (!r) return { kind: 'memory', locks: createLockStore({ onChange }), scannerLease: createMemoryLease(), ready: async () => {}, close: async () => {} };
   const redis = createRedisConnection({ url: r.url, keyPrefix: r.keyPrefix, commandTimeoutMs: r.timeoutMs, log: deps.log.child({ component: 'redis' }) });
   const lockouts = startLockoutRelay(redis, deps.log.child({ component: 'brute-force' }));
-  const relay = startChangeRelay({ bus: deps.bus, getState: deps.getState, redis, log: deps.log.child({ component: 'change-relay' }) });
+  const relay = startChangeRelay({ bus: deps.bus, getState: deps.getState, redis, log: deps.log.child({ component: 'change-relay' }), ackTimeoutMs: r.timeoutMs });
   const out: SharedState = {
     kind: 'redis', redis, lockouts, locks: createRedisLockStore(redis, { onChange }),
     scannerLease: createRedisLease(redis, { job: 'bleeding-edge-scanner', periodMs: SCANNER_LEASE_PERIOD_MS, log: deps.log.child({ component: 'lease' }) }),
