@@ -89,13 +89,18 @@ export function createRedisConnection(o: RedisConnectionOptions): RedisConnectio
     o.log.error({ redis: where, reason: reasonOf(err) }, 'redis unreachable: LOCK, UNLOCK and writes answer 503 until it is back');
     o.onAvailability?.(false);
   };
-  client.on('ready', () => {
+  // An outage ends when the connection is ready again, or when a call succeeds: a command that
+  // timed out on a busy Redis starts an outage without the connection ever dropping, so no
+  // 'ready' would follow, and the daemon would count itself cut off (and /readyz say so) forever.
+  const markUp = (connected: boolean) => {
+    if (closed || (up && !outage)) return;
     up = true;
     if (outage) o.log.info({ redis: where }, 'redis is back: locks and writes work again');
-    else o.log.info({ redis: where }, 'redis connected');
+    else if (connected) o.log.info({ redis: where }, 'redis connected');
     outage = false;
     o.onAvailability?.(true);
-  });
+  };
+  client.on('ready', () => markUp(true));
   client.on('error', markDown);
   client.on('close', () => { if (!closed) markDown(new Error('connection closed')); });
 
@@ -106,7 +111,9 @@ export function createRedisConnection(o: RedisConnectionOptions): RedisConnectio
     where,
     async call(fn) {
       try {
-        return await fn(client);
+        const out = await fn(client);
+        if (outage && client.status === 'ready') markUp(false);
+        return out;
       } catch (e) {
         if (e instanceof VfsError) throw e;
         if (isProgramError(e)) throw new VfsError('EIO', 'the shared lock store (Redis) refused a command', { cause: e });

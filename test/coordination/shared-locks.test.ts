@@ -67,6 +67,10 @@ describe('locks shared through Redis', { skip: REDIS_SKIP_REASON || undefined },
     const token = held.headers.get('lock-token')!;
     const readyz = async (i: Instance) => { const r = await fetch(`${i.dl}/readyz`); return { status: r.status, body: await r.json() as { lockStore?: unknown } }; };
     assert.deepEqual(await readyz(a), { status: 200, body: { ready: true, lockStore: { kind: 'redis', up: true } } });
+    // Counted from the stop, and only the connection's outage line: a slow first connection on a
+    // loaded machine is an outage of its own (logged then, with the start-up Digest-key warning,
+    // which also says "redis unreachable"), and used to be counted here as well.
+    const from = [a.lines.length, b.lines.length];
     await redis.stop();
     for (let i = 0; i < 3; i++) {
       for (const inst of [a, b]) {
@@ -88,9 +92,10 @@ describe('locks shared through Redis', { skip: REDIS_SKIP_REASON || undefined },
     for (const inst of [a, b]) {
       assert.deepEqual(await readyz(inst), { status: 200, body: { ready: true, lockStore: { kind: 'redis', up: false } } }, 'readyz reports the lock store, still serving reads');
     }
-    for (const inst of [a, b]) {
-      assert.equal(inst.lines.filter((l) => /redis unreachable/.test(l.msg)).length, 1, 'one line per outage');
-      assert.equal(inst.lines.filter((l) => l.level >= 50 && /request failed/.test(l.msg)).length, 0, 'no line per request');
+    for (const [k, inst] of [a, b].entries()) {
+      const since = inst.lines.slice(from[k]);
+      assert.equal(since.filter((l) => /^redis unreachable: LOCK/.test(l.msg)).length, 1, 'one line per outage');
+      assert.equal(since.filter((l) => l.level >= 50 && /request failed/.test(l.msg)).length, 0, 'no line per request');
     }
     // This test Redis keeps no data on disk (--save '' --appendonly no): it comes back empty, so
     // the lock is gone (a Redis with persistence keeps it; see the README).
