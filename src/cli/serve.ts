@@ -9,7 +9,7 @@ import { workerCount } from '../config/schema.ts';
 import { startApp } from '../app.ts';
 import { createLogger } from '../log.ts';
 import { runClusterPrimary } from '../lifecycle/cluster-primary.ts';
-import { connectWorker } from '../lifecycle/cluster-worker.ts';
+import { connectWorker, withClusterListen } from '../lifecycle/cluster-worker.ts';
 import { runUntilStopped } from '../lifecycle/signals.ts';
 import type { ParsedArgs } from './args.ts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
@@ -17,8 +17,9 @@ import { EXIT, type ExitCode } from './exit-codes.ts';
 /** @throws ConfigError, S3StartupError, listen errors (mapped to exit codes by the caller) */
 export async function serveCommand(args: ParsedArgs): Promise<ExitCode> {
   const file = args.config ?? DEFAULT_CONFIG_PATH;
-  const { config } = loadConfigFile(file);
-  if (cluster.isPrimary && workerCount(config) > 1) return runClusterPrimary(config, file);
+  const loaded = loadConfigFile(file).config;
+  if (cluster.isPrimary && workerCount(loaded) > 1) return runClusterPrimary(loaded, file);
+  const config = cluster.isWorker ? withClusterListen(loaded) : loaded;
   // A cluster worker: its log lines name it, and the primary hears when it serves.
   const link = cluster.isWorker ? connectWorker(workerCount(config)) : undefined;
   const log = cluster.isWorker

@@ -11,7 +11,7 @@ import { ConfigError, loadConfigFile } from '../config/load.ts';
 import { workerCount, type Config } from '../config/schema.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { EXIT, type ExitCode } from '../cli/exit-codes.ts';
-import type { ToPrimary, ToWorker, WorkerMetrics } from './cluster-worker.ts';
+import { listenEnv, type ToPrimary, type ToWorker, type WorkerMetrics } from './cluster-worker.ts';
 
 /** Crash-loop guard and metrics collection limits. */
 export interface PrimaryLimits {
@@ -61,7 +61,7 @@ export function runClusterPrimary(config: Config, file: string, o: { log?: Logge
   };
 
   const fork = () => {
-    const worker = cluster.fork();
+    const worker = cluster.fork(listenEnv(config));
     const entry: Entry = { worker, pid: worker.process.pid ?? 0, ready: false, pendingHup: false };
     live.set(worker.id, entry);
     worker.on('message', (m: ToPrimary) => onMessage(entry, m));

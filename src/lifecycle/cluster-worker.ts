@@ -5,6 +5,7 @@
  * The messages both sides exchange are defined here; the primary is cluster-primary.ts.
  */
 import type { Registry } from 'prom-client';
+import type { Config } from '../config/schema.ts';
 
 /** One worker's metrics as prom-client serialises them (what AggregatorRegistry.aggregate sums). */
 export type WorkerMetrics = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
@@ -109,4 +110,29 @@ export function connectWorker(configured: number, channel: WorkerChannel = proce
       waiting.clear();
     },
   };
+}
+
+/** Environment variable through which the primary gives its workers the listen addresses it started with. */
+export const LISTEN_ENV = 'RELEASEDAV_CLUSTER_LISTEN';
+
+/** The primary's side: the listen addresses every worker of this cluster must use. @throws never */
+export function listenEnv(config: Config): Record<string, string> {
+  const at = (l: Config['webdav'] | Config['downloads']) => ({ host: l.host, port: l.port });
+  return { [LISTEN_ENV]: JSON.stringify({ webdav: at(config.webdav), downloads: at(config.downloads) }) };
+}
+
+/**
+ * The worker's side: `config` with the cluster's listen addresses. Every worker, a replacement
+ * too, must ask the primary for the same address:port (the shared handle): a port changed in the
+ * file since the start takes a restart, as without workers. @throws never
+ */
+export function withClusterListen(config: Config, env: NodeJS.ProcessEnv = process.env): Config {
+  const raw = env[LISTEN_ENV];
+  if (!raw) return config;
+  try {
+    const l = JSON.parse(raw) as { webdav: { host: string; port: number }; downloads: { host: string; port: number } };
+    return { ...config, webdav: { ...config.webdav, ...l.webdav }, downloads: { ...config.downloads, ...l.downloads } };
+  } catch {
+    return config;
+  }
 }
