@@ -65,7 +65,8 @@ describe('workers: 2 on one machine (node:cluster, real Redis)', { skip: REDIS_S
         local: { root: join(dir, 'data') },
         ...(e ? { s3: { bucket: e.bucket, region: 'default', endpoint: e.endpoint, forcePathStyle: true, accessKeyId: e.accessKeyId, secretAccessKey: e.secretAccessKey } } : {}),
       },
-      cache: { ttlSeconds: 30 },
+      // Files put beside the daemon (the hasher case) show within this; our own writes at once.
+      cache: { ttlSeconds: 2 },
       lifecycle: { drainSeconds: 2 },
       coordination: { redis: { url: redis.url, keyPrefix: `${uniquePrefix('workers')}:`, timeoutMs: 1000 } },
       categories: [
@@ -124,13 +125,17 @@ describe('workers: 2 on one machine (node:cluster, real Redis)', { skip: REDIS_S
   it('the bleeding-edge scanner runs on one worker, and each file is hashed by one worker', async () => {
     const holders = byPid(0, (l) => l.msg === 'lease taken: this instance runs the job');
     assert.equal(holders.size, 1, `one lease holder: ${JSON.stringify([...holders])}`);
-    // Files put beside the daemon (no sidecar): every worker's catalog wants them hashed.
+    // Files put beside the daemon (no sidecar) into a folder made over WebDAV (so no worker has a
+    // stale listing of it): every worker's catalog sees them unhashed and wants them hashed.
+    assert.equal((await send('MKCOL', d.dav, '/files/2.0/')).status, 201);
     const rel = join(dir, 'data', 'files', '2.0');
-    mkdirSync(rel, { recursive: true });
     const names = ['a', 'b', 'c', 'd', 'e', 'f'].map((n) => `app-${n}.bin`);
-    for (const n of names) writeFileSync(join(rel, n), Buffer.alloc(2 << 20, n));
+    for (const n of names) writeFileSync(join(rel, n), Buffer.alloc(8 << 20, n));
     const mark = d.lines.length;
-    for (let i = 0; i < 10; i++) assert.equal((await send('GET', d.dl, '/files/2.0/')).status, 200);
+    // At once, on both workers (one connection each request).
+    const pages = await Promise.all(Array.from({ length: 10 }, () => send('GET', d.dl, '/files/2.0/')));
+    assert.deepEqual(pages.map((p) => p.status), Array(10).fill(200));
+    assert.equal(byPid(mark, (l) => l.msg === 'http request' && l.path === '/files/2.0/').size, 2, 'both workers built the release');
     const recorded = (from: number) => d.lines.slice(from).filter((l) => l.msg === 'hasher: recorded SHA-256/384/512');
     await eventually(async () => recorded(mark).length >= names.length, 30_000, 'every file hashed');
     for (let i = 0; i < 6; i++) await send('GET', d.dl, '/files/2.0/');
