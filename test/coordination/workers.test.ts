@@ -122,9 +122,11 @@ describe('workers: 2 on one machine (node:cluster, real Redis)', { skip: REDIS_S
     assert.match(afterText, /# TYPE releasedav_webdav_requests_total counter/);
   });
 
-  it('the bleeding-edge scanner runs on one worker, and each file is hashed by one worker', async () => {
-    const holders = byPid(0, (l) => l.msg === 'lease taken: this instance runs the job');
-    assert.equal(holders.size, 1, `one lease holder: ${JSON.stringify([...holders])}`);
+  it('the bleeding-edge scanner and the hasher run on one worker each, and each file is hashed by one worker', async () => {
+    for (const job of ['bleeding-edge-scanner', 'hasher']) {
+      const holders = byPid(0, (l) => l.msg === 'lease taken: this instance runs the job' && l.job === job);
+      assert.deepEqual([...holders.values()], [1], `${job}: one worker holds the lease: ${JSON.stringify([...holders])}`);
+    }
     // Files put beside the daemon (no sidecar) into a folder made over WebDAV (so no worker has a
     // stale listing of it): every worker's catalog sees them unhashed and wants them hashed.
     assert.equal((await send('MKCOL', d.dav, '/files/2.0/')).status, 201);
