@@ -54,7 +54,8 @@ export function runClusterPrimary(config: Config, file: string, o: { log?: Logge
   const done = new Promise<ExitCode>((resolve) => { finish = resolve; });
 
   const upCount = () => [...live.values()].filter((e) => e.ready).length;
-  const send = (e: Entry, m: ToWorker) => { if (e.worker.isConnected()) { try { e.worker.send(m); } catch { /* exiting */ } } };
+  // A worker may be exiting: the failed send (EPIPE) goes to the callback, never to an unhandled 'error'.
+  const send = (e: Entry, m: ToWorker) => { if (e.worker.isConnected()) { try { e.worker.send(m, undefined, () => {}); } catch { /* exiting */ } } };
   const broadcastCount = () => {
     const m: ToWorker = { rdav: 'workers', up: upCount(), configured };
     for (const e of live.values()) send(e, m);
@@ -65,6 +66,8 @@ export function runClusterPrimary(config: Config, file: string, o: { log?: Logge
     const entry: Entry = { worker, pid: worker.process.pid ?? 0, ready: false, pendingHup: false };
     live.set(worker.id, entry);
     worker.on('message', (m: ToPrimary) => onMessage(entry, m));
+    // IPC errors of a dying worker: its 'exit' follows and is what counts.
+    worker.on('error', (err) => log.debug({ worker: worker.id, err: err.message }, 'worker IPC error'));
     worker.on('exit', (code, signal) => onExit(entry, code, signal as NodeJS.Signals | null));
   };
 
