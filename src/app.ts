@@ -21,6 +21,7 @@ import { trackRequests, waitForTransfersToSettle, type RequestTracker } from './
 import { restartOnlyChanges } from './lifecycle/reload-plan.ts';
 import { buildRuntimeState, type S3Handle } from './lifecycle/runtime-state.ts';
 import { createTransferBudget } from './vfs/transfer-budget.ts';
+import type { WorkerLink } from './lifecycle/cluster-worker.ts';
 import { collectGarbage } from './lifecycle/collect-garbage.ts';
 import { startupSweep } from './lifecycle/sweep.ts';
 import { checkS3 } from './backends/s3-startup.ts';
@@ -32,6 +33,8 @@ export interface AppOptions {
   logDestination?: NodeJS.WritableStream;
   /** Use this logger instead of creating one. */
   log?: Logger;
+  /** This process is a cluster worker (`workers` > 1): /metrics, /healthz and /readyz speak for the whole daemon. */
+  cluster?: WorkerLink;
 }
 
 /** A running daemon. */
@@ -58,6 +61,7 @@ export interface App {
 export async function startApp(config: Config, opts: AppOptions = {}): Promise<App> {
   const log = opts.log ?? createLogger({ level: config.logging.level, pretty: config.logging.pretty, destination: opts.logDestination });
   const metrics = createMetrics();
+  opts.cluster?.serveMetrics(metrics.registry);
   const bus: ChangeBus = new EventEmitter();
   bus.setMaxListeners(50);
 
@@ -90,7 +94,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
 
   const webdav = createWebdavServer({ getState, locks, bus, metrics, log: log.child({ component: 'webdav' }), lockouts: shared.lockouts, digestKey: shared.digestKey });
   const downloads = createDownloadsServer({ getState, catalog, metrics, log: log.child({ component: 'downloads' }), lockouts: shared.lockouts,
-    lockStore: () => ({ kind: shared.kind, up: shared.redis?.available ?? true }) });
+    lockStore: () => ({ kind: shared.kind, up: shared.redis?.available ?? true }), cluster: opts.cluster });
   const listeners: { name: string; tracker: RequestTracker }[] = [
     { name: 'webdav', tracker: trackRequests(webdav.server as Server) },
     { name: 'downloads', tracker: trackRequests(downloads.server) },

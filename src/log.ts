@@ -19,11 +19,13 @@ export interface LoggerOptions {
   pretty?: boolean;
   /** Where lines go (default stdout); tests pass a stream to capture them. */
   destination?: NodeJS.WritableStream;
+  /** Fields on every line (a cluster names the process: `{ worker: 2, pid }`). */
+  fields?: Record<string, unknown>;
 }
 
 /** Creates the process logger. @throws never (unknown levels fall back to info). */
 export function createLogger(o: LoggerOptions): Logger {
-  const base = { level: o.level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { app: 'releasedav' } };
+  const base = { level: o.level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { app: 'releasedav', ...o.fields } };
   if (o.pretty && !o.destination) {
     return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true } } });
   }

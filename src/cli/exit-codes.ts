@@ -33,7 +33,8 @@ export function describeFailure(err: unknown): { code: ExitCode; message: string
   if (err instanceof ConfigError) return { code: EXIT.CONFIG, message: err.message };
   if (err instanceof S3StartupError) return { code: EXIT.STORAGE, message: err.message };
   const e = err as NodeJS.ErrnoException & { address?: string; port?: number; syscall?: string };
-  if (e && e.syscall === 'listen') {
+  // A cluster worker's listen is done by the primary and fails as syscall 'bind'.
+  if (e && (e.syscall === 'listen' || e.syscall === 'bind')) {
     const where = e.port !== undefined ? `${e.address ?? ''}:${e.port}` : (e.address ?? 'the configured address');
     if (e.code === 'EADDRINUSE') return { code: EXIT.RUNTIME, message: `cannot listen on ${where}: port ${e.port ?? '?'} is already in use (another releasedav or service?); change webdav.port / downloads.port` };
     if (e.code === 'EACCES') return { code: EXIT.RUNTIME, message: `cannot listen on ${where}: permission denied (ports below 1024 need CAP_NET_BIND_SERVICE, or use a reverse proxy)` };

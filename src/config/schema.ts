@@ -3,6 +3,7 @@
  * `config/example.yaml` documents every key; keep the two in step.
  */
 import { DEFAULT_TRANSFER_BUFFER_MIB } from '../vfs/transfer-budget.ts';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { Secret } from './secret.ts';
 import { LOOPBACK_CIDRS, isCidr } from '../security/addresses.ts';
@@ -184,6 +185,11 @@ export const configSchema = z.strictObject({
     /** Seconds SIGTERM waits for transfers in flight before aborting them. */
     drainSeconds: z.number().int().min(0).default(30),
   }).prefault({}),
+  /**
+   * Processes serving the two listeners (node:cluster): a number, or `auto` = one per core
+   * (os.availableParallelism()). Anything but 1 needs coordination.redis; 1 = no cluster at all.
+   */
+  workers: z.union([z.number().int().min(1).max(256), z.literal('auto')]).default(1),
   /** Shared state for several instances/workers (locks, …) in Redis. Absent: one process, in memory. */
   coordination: z.strictObject({
     redis: z.strictObject({
@@ -197,6 +203,9 @@ export const configSchema = z.strictObject({
   }).optional(),
   categories: z.array(category).min(1, 'at least one category is needed'),
 }).superRefine((cfg, ctx) => {
+  if (cfg.workers !== 1 && !cfg.coordination) {
+    ctx.addIssue({ code: 'custom', path: ['workers'], message: `${cfg.workers} worker processes need shared locks and caches: set coordination.redis.url, or workers: 1` });
+  }
   const seen = new Set<string>();
   cfg.categories.forEach((c, i) => {
     if (seen.has(c.slug)) ctx.addIssue({ code: 'custom', path: ['categories', i, 'slug'], message: `duplicate category slug "${c.slug}"` });
@@ -208,6 +217,11 @@ export const configSchema = z.strictObject({
 });
 
 export type Config = z.output<typeof configSchema>;
+
+/** How many worker processes `workers` asks for on this machine (`auto` = available cores). @throws never */
+export function workerCount(cfg: Pick<Config, 'workers'>, cores: () => number = availableParallelism): number {
+  return cfg.workers === 'auto' ? Math.max(1, cores()) : cfg.workers;
+}
 export type CategoryConfig = Config['categories'][number];
 export type UserConfig = Config['auth']['users'][string];
 export type S3Config = NonNullable<Config['storage']['s3']>;

@@ -6,6 +6,7 @@ import type { Catalog } from '../catalog/types.ts';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
+import type { ClusterView } from '../lifecycle/cluster-worker.ts';
 import type { RuntimeState } from '../vfs/mount.ts';
 import { identify, type Identity } from './access.ts';
 import { createLinkSigner, type LinkSigner } from './links.ts';
@@ -25,6 +26,8 @@ export interface ServerParts {
   readyTimeoutMs: number;
   /** Where the WebDAV locks live and whether that store answers now (shown by /readyz). */
   lockStore?: () => { kind: 'memory' | 'redis'; up: boolean };
+  /** Set in a cluster worker (`workers` > 1): worker counts and the daemon-wide metrics. */
+  cluster?: ClusterView;
 }
 
 const signers = new WeakMap<Config, LinkSigner | null>();

@@ -24,6 +24,7 @@ import { PAGE_STYLE_SOURCE } from './pages/html.ts';
 import { errorPage } from './pages/views.ts';
 import { pageHeaders, wantsHsts } from '../security/headers.ts';
 import type { Config } from '../config/schema.ts';
+import type { ClusterView } from '../lifecycle/cluster-worker.ts';
 import { clientAddress } from '../security/addresses.ts';
 import { offersCredentials, signerFor, type ServerParts } from './request-context.ts';
 import { serveApi } from './routes-api.ts';
@@ -48,6 +49,8 @@ export interface DownloadsDeps {
   verifier?: BasicVerifier;
   /** Per-mount timeout of /readyz, ms (default 2000). */
   readyTimeoutMs?: number;
+  /** Set in a cluster worker: /metrics, /healthz and /readyz speak for every worker. */
+  cluster?: ClusterView;
 }
 
 /** The running downloads listener. */
@@ -77,6 +80,7 @@ export function createDownloadsServer(deps: DownloadsDeps): DownloadsServer {
   const parts: ServerParts = {
     catalog: deps.catalog, log: deps.log, metrics: deps.metrics, signer: deps.signer,
     verifier: deps.verifier ?? new BasicVerifier(), guard: new BruteForceGuard(Date.now, deps.lockouts), readyTimeoutMs: deps.readyTimeoutMs ?? 2000, lockStore: deps.lockStore,
+    cluster: deps.cluster,
   };
   const app = new Koa();
   app.silent = true;
@@ -111,7 +115,7 @@ export function createDownloadsServer(deps: DownloadsDeps): DownloadsServer {
       }
       const segs = decoded.path === '' ? [] : decoded.path.split('/');
       route = routeOf(segs);
-      if (segs[0] === 'healthz' && segs.length === 1) return healthz(ctx);
+      if (segs[0] === 'healthz' && segs.length === 1) return healthz(ctx, parts);
       if ((segs[0] === 'readyz' || segs[0] === 'metrics') && segs.length === 1) {
         if (!mayReadOps(state.config, ctx.ip, ctx.get('Authorization') || undefined)) return opsForbidden(ctx);
         return segs[0] === 'readyz' ? await readyz(ctx, state, parts) : await metrics(ctx, parts);

@@ -12,6 +12,7 @@ export function restartOnlyChanges(prev: Config, next: Config): string[] {
   if (listenKey(prev.downloads) !== listenKey(next.downloads)) out.push('downloads (host/port/tls)');
   if (prev.logging.pretty !== next.logging.pretty) out.push('logging.pretty');
   if (coordinationKey(prev) !== coordinationKey(next)) out.push('coordination');
+  if (prev.workers !== next.workers) out.push('workers');
   return out;
 }
 

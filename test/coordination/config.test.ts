@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { ConfigError, parseConfig } from '../../src/config/load.ts';
 import { restartOnlyChanges } from '../../src/lifecycle/reload-plan.ts';
 import { redisWhere } from '../../src/coordination/redis-connection.ts';
+import { workerCount } from '../../src/config/schema.ts';
 
 const CATS = 'categories:\n  - slug: stable\n    directory: stable\n';
 const PW = 'redis-pw-never-printed-81';
@@ -46,5 +47,24 @@ describe('coordination config', () => {
     const b = parseConfig(`coordination:\n  redis:\n    url: redis://127.0.0.1:1\n${CATS}`);
     assert.deepEqual(restartOnlyChanges(a, b), ['coordination']);
     assert.deepEqual(restartOnlyChanges(b, b), []);
+  });
+
+  it('workers: 1 by default; a number or auto (one per core); anything but 1 needs coordination.redis, naming the key and line', () => {
+    assert.equal(parseConfig(CATS).workers, 1);
+    assert.equal(workerCount(parseConfig(CATS)), 1);
+    const redis = 'coordination:\n  redis:\n    url: redis://127.0.0.1:1\n';
+    assert.equal(workerCount(parseConfig(`workers: 3\n${redis}${CATS}`)), 3);
+    assert.equal(workerCount(parseConfig(`workers: auto\n${redis}${CATS}`), () => 6), 6);
+    assert.equal(workerCount({ workers: 'auto' }, () => 0), 1, 'never fewer than one');
+    for (const w of ['2', 'auto']) {
+      assert.throws(() => parseConfig(`${CATS}workers: ${w}\n`, 'c.yaml'),
+        (e: unknown) => e instanceof ConfigError && e.message === `c.yaml:4: workers: ${w} worker processes need shared locks and caches: set coordination.redis.url, or workers: 1`);
+    }
+    for (const bad of ['0', '1.5', 'many']) assert.throws(() => parseConfig(`workers: ${bad}\n${redis}${CATS}`, 'c.yaml'), (e: unknown) => e instanceof ConfigError && /^c\.yaml:1: workers: /.test(e.message));
+  });
+
+  it('a changed worker count is reported as needing a restart', () => {
+    const redis = 'coordination:\n  redis:\n    url: redis://127.0.0.1:1\n';
+    assert.deepEqual(restartOnlyChanges(parseConfig(`workers: 2\n${redis}${CATS}`), parseConfig(`workers: 4\n${redis}${CATS}`)), ['workers']);
   });
 });

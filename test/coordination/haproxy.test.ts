@@ -5,17 +5,13 @@
  * sequences through the same setup: haproxy-clients.test.ts.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TestHaproxy } from '../helpers/haproxy.ts';
 import { skipUnlessS3 } from '../helpers/s3env.ts';
+import { assertLitmusPasses, LITMUS_SKIP_REASON } from '../helpers/litmus.ts';
 import { BALANCED_SKIP_REASON, startBalancedPair, type BalancedPair } from './balanced.ts';
 
-const LITMUS = '/usr/bin/litmus';
-const skip = BALANCED_SKIP_REASON || (existsSync(LITMUS) ? false : 'litmus is not installed');
+const skip = BALANCED_SKIP_REASON || LITMUS_SKIP_REASON;
 const LOCKINFO = '<?xml version="1.0"?><D:lockinfo xmlns:D="DAV:"><D:lockscope><D:exclusive/></D:lockscope><D:locktype><D:write/></D:locktype></D:lockinfo>';
 
 describe('two instances behind HAProxy', { skip: skip || undefined }, () => {
@@ -38,15 +34,6 @@ describe('two instances behind HAProxy', { skip: skip || undefined }, () => {
   });
 
   for (const c of ['files', 's3']) it(`litmus passes every test of basic, copymove, props, locks and http through the balancer (${c === 'files' ? 'local' : 'S3'} category)`, { timeout: 300_000, skip: c === 's3' ? skipUnlessS3() : false }, async () => {
-    const cwd = mkdtempSync(join(tmpdir(), 'rdav-litmus-lb-'));
-    const out = await new Promise<string>((resolve) => {
-      execFile(LITMUS, ['-k', `${lb.url}/${c}/`], { cwd, timeout: 240_000, maxBuffer: 8 << 20 }, (_e, so, se) => resolve(String(so) + String(se)));
-    });
-    rmSync(cwd, { recursive: true, force: true });
-    const sums = [...out.matchAll(/summary for `(\w+)': of (\d+) tests run: (\d+) passed, (\d+) failed/g)];
-    assert.deepEqual(sums.map((m) => m[1]), ['basic', 'copymove', 'props', 'locks', 'http'], out.slice(-2000));
-    const failures = out.split('\n').filter((l) => /\bFAIL\b/.test(l));
-    for (const m of sums) assert.equal(m[4], '0', `${m[1]}: ${m[4]} failed\n${failures.join('\n')}`);
-    console.log(`# litmus through HAProxy (${c}): ` + sums.map((m) => `${m[1]} ${m[3]}/${m[2]}`).join(', '));
+    console.log(`# litmus through HAProxy (${c}): ${await assertLitmusPasses(`${lb.url}/${c}/`)}`);
   });
 });
