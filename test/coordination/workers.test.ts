@@ -127,19 +127,25 @@ describe('workers: 2 on one machine (node:cluster, real Redis)', { skip: REDIS_S
       const holders = byPid(0, (l) => l.msg === 'lease taken: this instance runs the job' && l.job === job);
       assert.deepEqual([...holders.values()], [1], `${job}: one worker holds the lease: ${JSON.stringify([...holders])}`);
     }
-    // Files put beside the daemon (no sidecar) into a folder made over WebDAV (so no worker has a
-    // stale listing of it): every worker's catalog sees them unhashed and wants them hashed.
+    // The release folder made over WebDAV (every worker sees it), files put beside the daemon (no
+    // sidecar), then one file over WebDAV: its change reaches every worker, which re-lists the
+    // release and sees six unhashed files it wants hashed. (Without that last write, a worker that
+    // built the empty release in between would see the files only after cache.ttlSeconds: they
+    // were written outside every instance.)
     assert.equal((await send('MKCOL', d.dav, '/files/2.0/')).status, 201);
     const rel = join(dir, 'data', 'files', '2.0');
     const names = ['a', 'b', 'c', 'd', 'e', 'f'].map((n) => `app-${n}.bin`);
     for (const n of names) writeFileSync(join(rel, n), Buffer.alloc(8 << 20, n));
+    assert.equal((await send('PUT', d.dav, '/files/2.0/NOTES.txt', { body: 'notes' })).status, 201);
     const mark = d.lines.length;
+    if (process.env.DBG_W) process.on('exit', () => { for (const l of d.lines.slice(mark - 40)) if (/2\.0|change|catalog|ack/.test(JSON.stringify(l))) console.error(JSON.stringify(l)); });
     // At once, on both workers (one connection each request).
     const pages = await Promise.all(Array.from({ length: 10 }, () => send('GET', d.dl, '/files/2.0/')));
     assert.deepEqual(pages.map((p) => p.status), Array(10).fill(200));
-    assert.equal(byPid(mark, (l) => l.msg === 'http request' && l.path === '/files/2.0/').size, 2, 'both workers built the release');
+    // Log lines reach us through each worker's pipe: wait for both workers' lines to arrive.
+    await eventually(async () => byPid(mark, (l) => l.msg === 'http request' && l.path === '/files/2.0/').size === 2, 10_000, 'both workers built the release');
     const recorded = (from: number) => d.lines.slice(from).filter((l) => l.msg === 'hasher: recorded SHA-256/384/512');
-    await eventually(async () => recorded(mark).length >= names.length, 30_000, 'every file hashed');
+    await eventually(async () => names.every((n) => recorded(mark).some((l) => String(l.path).endsWith(n))), 30_000, 'every file hashed');
     for (let i = 0; i < 6; i++) await send('GET', d.dl, '/files/2.0/');
     for (const n of names) assert.equal(recorded(mark).filter((l) => String(l.path).endsWith(n)).length, 1, `${n} hashed once`);
   });
