@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from './proc.ts';
+import { BODIES } from './propfind.ts';
 
 /** What curl reports for one request. */
 export interface CurlResult { status: number; seconds: number; bytesUp: number; bytesDown: number; exitCode: number }
@@ -87,15 +88,15 @@ export async function wrk(url: string, o: { threads: number; conns: number; seco
   };
 }
 
-/** A wrk Lua script sending PROPFIND (allprop body) with the given Depth and Basic credentials. */
-export function propfindLua(depth: string, user: string, pass: string): string {
+/** A wrk Lua script sending PROPFIND (allprop body unless another is given) with the given Depth and Basic credentials. */
+export function propfindLua(depth: string, user: string, pass: string, body: string = BODIES.allprop): string {
   const auth = Buffer.from(`${user}:${pass}`).toString('base64');
   return [
     'wrk.method = "PROPFIND"',
     `wrk.headers["Depth"] = "${depth}"`,
     `wrk.headers["Authorization"] = "Basic ${auth}"`,
     'wrk.headers["Content-Type"] = "application/xml"',
-    `wrk.body = '<?xml version="1.0" encoding="utf-8"?><D:propfind xmlns:D="DAV:"><D:allprop/></D:propfind>'`,
+    `wrk.body = '${body}'`,
     '',
   ].join('\n');
 }

@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { wrk, propfindLua, curl, userArg, type WrkResult } from './http-tools.ts';
-import { propfind } from './propfind.ts';
+import { propfind, BODIES } from './propfind.ts';
 import { cpuMs } from './proc-cpu.ts';
 import { median } from './stats.ts';
 import type { Ctx } from './context.ts';
@@ -20,33 +20,43 @@ export const DL_CONNS = 32;
 export interface RateRun extends WrkResult {
   /** Server CPU (utime+stime of the process and its direct children) / wall time, in cores; null without a pid. */
   serverCores: number | null;
+  /** CPU of a helper the server uses (e.g. Redis, from `extraCpuMs`) / wall time, in cores; null without one. */
+  extraCores: number | null;
 }
+
+/** Whose CPU to count over a run: the server's pid (and its direct children), plus an optional helper's CPU clock in ms. */
+export interface CpuWatch { pid?: number; extraCpuMs?: () => Promise<number | null> }
 
 /** The wrk quantity label, e.g. `wrk -t2 -c8 -d10s`. */
 export const wrkLabel = (threads: number, conns: number, seconds: number): string => `wrk -t${threads} -c${conns} -d${seconds}s`;
 
-async function timedWrk(url: string, o: Parameters<typeof wrk>[1], pid?: number): Promise<RateRun> {
+async function timedWrk(url: string, o: Parameters<typeof wrk>[1], cpu: CpuWatch = {}): Promise<RateRun> {
+  const { pid, extraCpuMs } = cpu;
   const c0 = pid ? cpuMs(pid) : 0;
+  const e0 = extraCpuMs ? await extraCpuMs() : null;
   const t0 = Date.now();
   const w = await wrk(url, o);
-  const serverCores = pid ? (cpuMs(pid) - c0) / (Date.now() - t0) : null;
-  return { ...w, serverCores };
+  const wall = Date.now() - t0;
+  const serverCores = pid ? (cpuMs(pid) - c0) / wall : null;
+  const e1 = extraCpuMs ? await extraCpuMs() : null;
+  return { ...w, serverCores, extraCores: e0 === null || e1 === null ? null : (e1 - e0) / wall };
 }
 
 /**
- * PROPFIND Depth 0 (allprop, Basic auth) at `url`: one probe with curl (a 207 is required), then wrk.
+ * PROPFIND Depth 0 (allprop unless `body` says otherwise, Basic auth) at `url`: one probe with curl
+ * (a 207 is required), then wrk.
  * @throws Error when the probe is not a 207 or wrk fails.
  */
-export async function depth0Run(ctx: Ctx, url: string, threads: number, pid?: number): Promise<RateRun> {
+export async function depth0Run(ctx: Ctx, url: string, threads: number, cpu?: CpuWatch, body: keyof typeof BODIES = 'allprop'): Promise<RateRun> {
   const { s } = ctx;
-  await propfind(url, '0', 'allprop', s.user, s.password, s.workDir);
-  return timedWrk(url, { threads, conns: DEPTH0_CONNS, seconds: s.wrkSeconds, lua: propfindLua('0', s.user, s.password), workDir: s.workDir, name: 'propfind0' }, pid);
+  await propfind(url, '0', body, s.user, s.password, s.workDir);
+  return timedWrk(url, { threads, conns: DEPTH0_CONNS, seconds: s.wrkSeconds, lua: propfindLua('0', s.user, s.password, BODIES[body]), workDir: s.workDir, name: `propfind0-${body}` }, cpu);
 }
 
 /** GET `url` (a /dl link or the bare server's fixed 302) with wrk. @throws Error when wrk fails */
-export async function dlRun(ctx: Ctx, url: string, threads: number, pid?: number): Promise<RateRun> {
+export async function dlRun(ctx: Ctx, url: string, threads: number, cpu?: CpuWatch): Promise<RateRun> {
   const { s } = ctx;
-  return timedWrk(url, { threads, conns: DL_CONNS, seconds: s.wrkSeconds, workDir: s.workDir, name: 'dl' }, pid);
+  return timedWrk(url, { threads, conns: DL_CONNS, seconds: s.wrkSeconds, workDir: s.workDir, name: 'dl' }, cpu);
 }
 
 /**

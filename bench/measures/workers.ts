@@ -9,7 +9,8 @@
  */
 import { startTestRedis, type TestRedis } from '../../test/helpers/redis-server.ts';
 import { startReleaseDav, type ReleaseDavPeer } from '../peers/releasedav.ts';
-import { depth0Run, dlRun, listingRun, prepareDl, wrkLabel, DEPTH0_CONNS, DL_CONNS, type RateRun } from '../lib/rates.ts';
+import { depth0Run, dlRun, listingRun, prepareDl, wrkLabel, DEPTH0_CONNS, DL_CONNS, type RateRun, type CpuWatch } from '../lib/rates.ts';
+import { redisCpuMs } from '../lib/redis-cpu.ts';
 import { lockCycles } from '../lib/lock-cycle.ts';
 import { curl, userArg } from '../lib/http-tools.ts';
 import { median, fmt } from '../lib/stats.ts';
@@ -22,7 +23,8 @@ const MEM = 'ReleaseDAV, workers 1, memory';
 const W1 = 'ReleaseDAV, workers 1, Redis';
 const W2 = 'ReleaseDAV, workers 2, Redis';
 
-interface Subject { name: string; url: string | null; pid?: number }
+interface Subject { name: string; url: string | null; cpu?: CpuWatch }
+type RunOne = (ctx: Ctx, url: string, threads: number, cpu?: CpuWatch) => Promise<RateRun>;
 
 /** Runs the measure. @throws never (failures become problems) */
 export async function workers(ctx: Ctx): Promise<void> {
@@ -41,22 +43,27 @@ export async function workers(ctx: Ctx): Promise<void> {
     logCommand(ctx, 'Redis (workers measure)', 'redis-server --port PORT --bind 127.0.0.1 --save "" --appendonly no   # test/helpers/redis-server.ts');
     logCommand(ctx, 'ReleaseDAV, workers 2 (config additions)', `workers: 2 + coordination: { redis: { url: redis://127.0.0.1:PORT, keyPrefix: "${s.runId}-w2:" } }   # workers 1 + Redis: the same without workers`);
     const mem = peers.rdav;
-    await rates(ctx, 'PROPFIND Depth 0', [
-      { name: 'rclone, disk', url: peers.rcloneDisk && `${peers.rcloneDisk.baseUrl}/${LIST}/`, pid: peers.rcloneDisk?.service.pid },
-      { name: MEM, url: mem && `${mem.davUrl}/disk/${LIST}/`, pid: mem?.service.pid },
-      { name: W1, url: `${w1.davUrl}/disk/${LIST}/`, pid: w1.service.pid },
-      { name: W2, url: `${w2.davUrl}/disk/${LIST}/`, pid: w2.service.pid },
-    ], DEPTH0_CONNS, depth0Run);
+    const port = redis.port;
+    const withRedis = (pid: number): CpuWatch => ({ pid, extraCpuMs: () => redisCpuMs(port) });
+    const depth0 = (): Subject[] => [
+      { name: 'rclone, disk', url: peers.rcloneDisk && `${peers.rcloneDisk.baseUrl}/${LIST}/`, cpu: { pid: peers.rcloneDisk?.service.pid } },
+      { name: MEM, url: mem && `${mem.davUrl}/disk/${LIST}/`, cpu: { pid: mem?.service.pid } },
+      { name: W1, url: `${w1.davUrl}/disk/${LIST}/`, cpu: withRedis(w1.service.pid) },
+      { name: W2, url: `${w2.davUrl}/disk/${LIST}/`, cpu: withRedis(w2.service.pid) },
+    ];
+    await rates(ctx, 'PROPFIND Depth 0', depth0(), DEPTH0_CONNS, depth0Run);
+    // Named properties without DAV:lockdiscovery: the same request without the lock-store lookup (a Redis round trip with Redis).
+    await rates(ctx, 'PROPFIND Depth 0 named props', depth0(), DEPTH0_CONNS, (c, u, t, w) => depth0Run(c, u, t, w, 'named'));
     const dlUrl = async (d: ReleaseDavPeer | null) => {
       if (!d?.s3Prefix) return null;
       try { return await prepareDl(ctx, d); } catch (e) { r.problem(`${SECTION}, /dl setup: ${(e as Error).message}`); return null; }
     };
     if (!s.s3) r.problem(`${SECTION}: no S3 endpoint, the /dl rates are skipped`);
     await rates(ctx, '/dl redirect', [
-      { name: 'bare Node, fixed 302', url: peers.bare && `${peers.bare.baseUrl}/dl/s3/1.0.0/app.bin`, pid: peers.bare?.service.pid },
-      { name: MEM, url: await dlUrl(mem), pid: mem?.service.pid },
-      { name: W1, url: await dlUrl(w1), pid: w1.service.pid },
-      { name: W2, url: await dlUrl(w2), pid: w2.service.pid },
+      { name: 'bare Node, fixed 302', url: peers.bare && `${peers.bare.baseUrl}/dl/s3/1.0.0/app.bin`, cpu: { pid: peers.bare?.service.pid } },
+      { name: MEM, url: await dlUrl(mem), cpu: { pid: mem?.service.pid } },
+      { name: W1, url: await dlUrl(w1), cpu: withRedis(w1.service.pid) },
+      { name: W2, url: await dlUrl(w2), cpu: withRedis(w2.service.pid) },
     ], DL_CONNS, dlRun);
     await listings(ctx, [
       { name: 'rclone serve webdav', url: peers.rcloneDisk && `${peers.rcloneDisk.baseUrl}/${LIST}/` },
@@ -80,16 +87,16 @@ export async function workers(ctx: Ctx): Promise<void> {
 }
 
 /** Interleaved rounds of one wrk rate over the subjects; records the median per subject. */
-async function rates(ctx: Ctx, what: string, subjects: Subject[], conns: number, runOne: (ctx: Ctx, url: string, threads: number, pid?: number) => Promise<RateRun>): Promise<void> {
+async function rates(ctx: Ctx, what: string, subjects: Subject[], conns: number, runOne: RunOne): Promise<void> {
   const { s, r } = ctx;
   const q = `${what}, ${wrkLabel(1, conns, s.wrkSeconds)}`;
   const runs = new Map<string, RateRun[]>();
   for (let round = 0; round < s.reps; round++) {
     for (const sub of subjects) {
       if (!sub.url) continue;
-      logCommand(ctx, `${what} rate, workers measure (${sub.name})`, `${wrkLabel(1, conns, s.wrkSeconds)} --latency ${what.startsWith('PROPFIND') ? '-s propfind0.lua ' : ''}${sub.url}`);
+      logCommand(ctx, `${what} rate, workers measure (${sub.name})`, `${wrkLabel(1, conns, s.wrkSeconds)} --latency ${what.startsWith('PROPFIND') ? `-s ${what.includes('named') ? 'propfind0-named.lua' : 'propfind0.lua'} ` : ''}${sub.url}`);
       try {
-        const w = await runOne(ctx, sub.url, 1, sub.pid);
+        const w = await runOne(ctx, sub.url, 1, sub.cpu);
         if (w.non2xx3xx > 0) r.problem(`${SECTION}, ${what}, ${sub.name}: ${w.non2xx3xx} of ${w.requests} answers were not 2xx/3xx`);
         runs.set(sub.name, [...(runs.get(sub.name) ?? []), w]);
       } catch (e) { r.problem(`${SECTION}, ${what}, ${sub.name}: ${(e as Error).message}`); }
@@ -99,7 +106,7 @@ async function rates(ctx: Ctx, what: string, subjects: Subject[], conns: number,
     const ok = ws.filter((w) => w.non2xx3xx <= w.requests / 2);
     const cores = (f: (w: RateRun) => number | null) => { const xs = ws.map(f).filter((x): x is number => x !== null); return xs.length ? fmt(median(xs), 2) : 'n/a'; };
     r.add({ section: SECTION, subject: name, quantity: `${q} req/s`, value: ok.length ? median(ok.map((w) => w.reqPerSec)) : null, unit: 'req/s',
-      note: `${ws.map((w) => fmt(w.reqPerSec, 0)).join(', ')}; p99 ${fmt(median(ws.map((w) => w.p99Ms ?? NaN)))} ms; server ${cores((w) => w.serverCores)} cores, wrk ${cores((w) => w.clientCores)} cores` +
+      note: `${ws.map((w) => fmt(w.reqPerSec, 0)).join(', ')}; p99 ${fmt(median(ws.map((w) => w.p99Ms ?? NaN)))} ms; CPU: server ${cores((w) => w.serverCores)}${ws.some((w) => w.extraCores !== null) ? `, Redis ${cores((w) => w.extraCores)}` : ''}, wrk ${cores((w) => w.clientCores)} cores` +
         `${ws.some((w) => w.errors) ? `; socket errors ${ws.map((w) => w.errors ?? '-').join(' / ')}` : ''}` });
   }
 }
@@ -149,6 +156,9 @@ function checks(ctx: Ctx): void {
   pair('scaling 1 → 2 workers, PROPFIND Depth 0 req/s (no target)', v(W2, d0), v(W1, d0), 'workers 2', 'workers 1', 'req/s', null);
   pair('scaling 1 → 2 workers, /dl redirect req/s (no target)', v(W2, dl), v(W1, dl), 'workers 2', 'workers 1', 'req/s', null);
   pair('Redis on reads, PROPFIND Depth 0 req/s, workers 1 Redis vs memory (no target)', v(W1, d0), v(MEM, d0), 'Redis', 'memory', 'req/s', null);
+  const nq = `PROPFIND Depth 0 named props, ${wrkLabel(1, DEPTH0_CONNS, s.wrkSeconds)} req/s`;
+  pair('workers: 2, PROPFIND Depth 0 named props (no lockdiscovery) req/s ≥ 2× rclone (for scale)', v(W2, nq), v('rclone, disk', nq), 'workers 2', 'rclone', 'req/s', null);
+  pair('scaling 1 → 2 workers, PROPFIND Depth 0 named props req/s (no target)', v(W2, nq), v(W1, nq), 'workers 2', 'workers 1', 'req/s', null);
   const lq = `PROPFIND Depth 1, ${s.files} files`;
   const l2 = v(W2, lq), lr = v('rclone serve webdav', lq), l1 = v(W1, lq);
   r.check({ section: SECTION, target: `workers: 2, PROPFIND ${lq} ≥ 2× faster than rclone`, met: ratio(lr, l2) === null ? null : ratio(lr, l2)! >= 2,
