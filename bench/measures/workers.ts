@@ -161,7 +161,7 @@ function checks(ctx: Ctx): void {
   pair('scaling 1 → 2 workers, PROPFIND Depth 0 named props req/s (no target)', v(W2, nq), v(W1, nq), 'workers 2', 'workers 1', 'req/s', null);
   const lq = `PROPFIND Depth 1, ${s.files} files`;
   const l2 = v(W2, lq), lr = v('rclone serve webdav', lq), l1 = v(W1, lq);
-  r.check({ section: SECTION, target: `workers: 2, PROPFIND ${lq} ≥ 2× faster than rclone`, met: ratio(lr, l2) === null ? null : ratio(lr, l2)! >= 2,
+  r.check({ section: SECTION, target: `workers: 2, ${lq} ≥ 2× faster than rclone`, met: ratio(lr, l2) === null ? null : ratio(lr, l2)! >= 2,
     measured: `${fmt(ratio(lr, l2))}× (rclone ${fmt(lr)} / workers 2 ${fmt(l2)} ms; workers 1 ${fmt(l1)} ms)` });
   const cq = `LOCK/PUT/UNLOCK cycle, 1 KiB, ${CYCLES} sequential`;
   for (const p of ['p50', 'p99'] as const) {
