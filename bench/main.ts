@@ -26,6 +26,7 @@ import { feeds } from './measures/feeds.ts';
 import { concurrentUploads } from './measures/concurrent-uploads.ts';
 import { listingScale } from './measures/listing-scale.ts';
 import { manyDownloads } from './measures/many-downloads.ts';
+import { workers } from './measures/workers.ts';
 import { renderMarkdown, renderText } from './report/render.ts';
 import { machineFacts, versionFacts, loadNow } from './report/machine.ts';
 
@@ -108,6 +109,7 @@ async function main(): Promise<number> {
     ['concurrent', concurrentUploads, true],
     ['listing-scale', listingScale, false],
     ['many-downloads', manyDownloads, false],
+    ['workers', workers, false],
   ];
   for (const [name, m, needsS3] of measures) {
     if (!selected(s, name) || (needsS3 && !s.s3)) continue;

@@ -4,7 +4,8 @@
 # then runs bench/main.ts, which starts ReleaseDAV and every peer on loopback and writes the report.
 #
 # Env: BENCH_SIZE_MIB BENCH_BIG_MIB BENCH_REPS BENCH_FILES BENCH_WRK_SECONDS BENCH_CONC BENCH_CONC_MIB
-#      BENCH_ONLY=disk,propfind-disk,s3,propfind-s3,depth0,dl,feeds,concurrent,rss   (see bench/lib/settings.ts)
+#      BENCH_ONLY=disk,propfind-disk,s3,propfind-s3,depth0,dl,feeds,concurrent,rss,listing-scale,many-downloads,workers
+#      (see bench/main.ts; workers also starts its own redis-server and needs S3 only for its /dl rows)
 #      BENCH_S3_ENDPOINT/BUCKET/ACCESS_KEY/SECRET_KEY/REGION: use that S3 instead of starting an RGW
 #      BENCH_RGW_BACKEND (memstore; start-rgw.sh's bluestore mode fails at mkfs: its block path is the
 #      symlink bluestore itself creates) BENCH_RGW_GB (12)
@@ -15,7 +16,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 T0=$(date +%s)
 say() { echo "[bench.sh $(( $(date +%s) - T0 ))s] $*"; }
 
-PKGS=(nginx-light libnginx-mod-http-dav-ext rclone wrk curl ceph-mon ceph-osd radosgw ceph-common python3-rados uuid-runtime)
+PKGS=(nginx-light libnginx-mod-http-dav-ext rclone wrk curl ceph-mon ceph-osd radosgw ceph-common python3-rados uuid-runtime redis-server)
 missing=()
 for p in "${PKGS[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

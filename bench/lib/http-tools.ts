@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from './proc.ts';
+import { BODIES } from './propfind.ts';
 
 /** What curl reports for one request. */
 export interface CurlResult { status: number; seconds: number; bytesUp: number; bytesDown: number; exitCode: number }
@@ -45,7 +46,11 @@ export async function curl(args: string[], stdin?: Readable): Promise<CurlResult
 export const userArg = (user: string, pass: string): string[] => ['-u', `${user}:${pass}`];
 
 /** What wrk reports. */
-export interface WrkResult { reqPerSec: number; p99Ms: number | null; requests: number; non2xx3xx: number; errors: string | null }
+export interface WrkResult {
+  reqPerSec: number; p99Ms: number | null; requests: number; non2xx3xx: number; errors: string | null;
+  /** wrk's own CPU (user+sys, from the shell's `times`) / wall time, in cores; null when not reported. */
+  clientCores: number | null;
+}
 
 const toMs = (v: string, unit: string): number => Number(v) * (unit === 'us' ? 1e-3 : unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60000 : NaN);
 
@@ -60,31 +65,38 @@ export async function wrk(url: string, o: { threads: number; conns: number; seco
     writeFileSync(f, o.lua);
     args.push('-s', f);
   }
-  const r = await run('wrk', [...args, url]);
+  // Through sh so `times` reports wrk's CPU (the client shares the cores with the server).
+  const t0 = Date.now();
+  const r = await run('sh', ['-c', 'wrk "$@"; code=$?; times; exit $code', 'sh', ...args, url]);
+  const wallMs = Date.now() - t0;
   const rate = /Requests\/sec:\s+([\d.]+)/.exec(r.stdout);
   if (r.code !== 0 || !rate) throw new Error(`wrk failed (exit ${r.code}): ${(r.stderr || r.stdout).trim().slice(0, 300)}`);
   const p99 = /^\s+99%\s+([\d.]+)(us|ms|s|m)\s*$/m.exec(r.stdout);
   const total = /(\d+) requests in/.exec(r.stdout);
   const bad = /Non-2xx or 3xx responses:\s+(\d+)/.exec(r.stdout);
   const errs = /Socket errors:([^\n]+)/.exec(r.stdout);
+  // `times`: the shell's user/sys, then its children's, e.g. "0m1.234s 0m0.567s".
+  const tm = [...r.stdout.matchAll(/^(\d+)m([\d.]+)s (\d+)m([\d.]+)s$/gm)].at(-1);
+  const clientCores = tm ? ((Number(tm[1]) + Number(tm[3])) * 60 + Number(tm[2]) + Number(tm[4])) * 1000 / wallMs : null;
   return {
     reqPerSec: Number(rate[1]),
     p99Ms: p99 ? toMs(p99[1]!, p99[2]!) : null,
     requests: total ? Number(total[1]) : 0,
     non2xx3xx: bad ? Number(bad[1]) : 0,
     errors: errs ? errs[1]!.trim() : null,
+    clientCores,
   };
 }
 
-/** A wrk Lua script sending PROPFIND (allprop body) with the given Depth and Basic credentials. */
-export function propfindLua(depth: string, user: string, pass: string): string {
+/** A wrk Lua script sending PROPFIND (allprop body unless another is given) with the given Depth and Basic credentials. */
+export function propfindLua(depth: string, user: string, pass: string, body: string = BODIES.allprop): string {
   const auth = Buffer.from(`${user}:${pass}`).toString('base64');
   return [
     'wrk.method = "PROPFIND"',
     `wrk.headers["Depth"] = "${depth}"`,
     `wrk.headers["Authorization"] = "Basic ${auth}"`,
     'wrk.headers["Content-Type"] = "application/xml"',
-    `wrk.body = '<?xml version="1.0" encoding="utf-8"?><D:propfind xmlns:D="DAV:"><D:allprop/></D:propfind>'`,
+    `wrk.body = '${body}'`,
     '',
   ].join('\n');
 }

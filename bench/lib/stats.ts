@@ -20,3 +20,10 @@ export const mbps = (bytesPerSec: number): number => bytesPerSec / 1e6;
 
 /** Bytes → MiB. */
 export const mib = (bytes: number): number => bytes / 1048576;
+
+/** The q-quantile (0..1) of the numbers, nearest rank. @throws Error on an empty list */
+export function quantile(xs: number[], q: number): number {
+  if (xs.length === 0) throw new Error('quantile of nothing');
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
+}

@@ -3,8 +3,7 @@
  * the listing folder — ReleaseDAV vs rclone and nginx on disk, and ReleaseDAV vs rclone on S3.
  * Target: ≥ 2× rclone.
  */
-import { wrk, propfindLua } from '../lib/http-tools.ts';
-import { propfind } from '../lib/propfind.ts';
+import { depth0Run, wrkLabel, DEPTH0_CONNS } from '../lib/rates.ts';
 import { fmt } from '../lib/stats.ts';
 import { ratio } from '../lib/results.ts';
 import { logCommand, LIST, type Ctx } from '../lib/context.ts';
@@ -22,15 +21,12 @@ export async function depth0(ctx: Ctx): Promise<void> {
     { name: 'ReleaseDAV, S3', url: peers.rdav?.s3Prefix ? `${peers.rdav.davUrl}/s3/${LIST}/` : null },
     { name: 'rclone → RGW', url: peers.rcloneS3 && prefix ? `${peers.rcloneS3.baseUrl}/${prefix}${LIST}/` : null },
   ];
-  const lua = propfindLua('0', s.user, s.password);
-  const q = `wrk -t2 -c8 -d${s.wrkSeconds}s`;
+  const q = wrkLabel(2, DEPTH0_CONNS, s.wrkSeconds);
   for (const sub of subjects) {
     if (!sub.url) continue;
-    logCommand(ctx, `PROPFIND Depth 0 rate (${sub.name})`, `wrk -t2 -c8 -d${s.wrkSeconds}s --latency -s propfind0.lua ${sub.url}   # propfind0.lua: method PROPFIND, Depth: 0, Basic auth, allprop body`);
+    logCommand(ctx, `PROPFIND Depth 0 rate (${sub.name})`, `${q} --latency -s propfind0.lua ${sub.url}   # propfind0.lua: method PROPFIND, Depth: 0, Basic auth, allprop body`);
     try {
-      const probe = await propfind(sub.url, '0', 'allprop', s.user, s.password, s.workDir).catch((e: Error) => e);
-      if (probe instanceof Error) { r.problem(`${SECTION}, ${sub.name}: skipped, ${probe.message}`); continue; }
-      const w = await wrk(sub.url, { threads: 2, conns: 8, seconds: s.wrkSeconds, lua, workDir: s.workDir, name: 'propfind0' });
+      const w = await depth0Run(ctx, sub.url, 2);
       const bad = w.non2xx3xx > 0 || w.errors;
       if (w.non2xx3xx > 0) r.problem(`${SECTION}, ${sub.name}: ${w.non2xx3xx} of ${w.requests} answers were not 2xx/3xx`);
       r.add({ section: SECTION, subject: sub.name, quantity: q, value: w.non2xx3xx > w.requests / 2 ? null : w.reqPerSec, unit: 'req/s',

@@ -5,8 +5,9 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { propfind, propfindCommand } from '../lib/propfind.ts';
-import { median, fmt } from '../lib/stats.ts';
+import { propfindCommand } from '../lib/propfind.ts';
+import { listingRun } from '../lib/rates.ts';
+import { fmt } from '../lib/stats.ts';
 import { ratio } from '../lib/results.ts';
 import { logCommand, LIST, type Ctx } from '../lib/context.ts';
 
@@ -34,11 +35,9 @@ export async function propfindDisk(ctx: Ctx): Promise<void> {
     if (!sub.url) continue;
     logCommand(ctx, `PROPFIND Depth 1 disk (${sub.name})`, propfindCommand(sub.url, '1', 'allprop'));
     try {
-      const first = await propfind(sub.url, '1', 'allprop', s.user, s.password, s.workDir);
-      const ms: number[] = [];
-      for (let i = 0; i < 5; i++) ms.push((await propfind(sub.url, '1', 'allprop', s.user, s.password, s.workDir)).ms);
-      r.add({ section: SECTION, subject: sub.name, quantity: q, value: median(ms), unit: 'ms',
-        note: `${first.responses} responses, ${fmt(first.bytes / 1e6, 1)} MB; first ${fmt(first.ms, 0)} ms${first.responses !== s.files + 1 ? ` — expected ${s.files + 1} responses` : ''}` });
+      const l = await listingRun(ctx, sub.url);
+      r.add({ section: SECTION, subject: sub.name, quantity: q, value: l.medianMs, unit: 'ms',
+        note: `${l.responses} responses, ${fmt(l.bytes / 1e6, 1)} MB; first ${fmt(l.firstMs, 0)} ms${l.responses !== s.files + 1 ? ` — expected ${s.files + 1} responses` : ''}` });
     } catch (e) { r.problem(`${SECTION}, ${sub.name}: ${(e as Error).message}`); }
   }
   const ours = r.value(SECTION, 'ReleaseDAV', q), ng = r.value(SECTION, 'nginx dav_ext', q), rc = r.value(SECTION, 'rclone serve webdav', q);

@@ -4,7 +4,8 @@
  */
 import { mkdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startService, waitForPort, freePort, type Service } from '../lib/proc.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startService, waitForPort, freePort, logTail, type Service } from '../lib/proc.ts';
 import type { S3Settings } from '../lib/settings.ts';
 import { hashPassword } from '../../src/auth/passwords.ts';
 import { loadConfigFile } from '../../src/config/load.ts';
@@ -30,8 +31,14 @@ export interface ReleaseDavOptions {
   repoRoot: string; workDir: string; diskRoot: string; user: string; pass: string; s3: S3Settings | null; runId: string;
   /** Extra node flags, e.g. ['--cpu-prof', '--cpu-prof-dir=...']. */
   nodeFlags?: string[];
-  /** Name for the log file (several starts in one run). */
+  /** Name for the log and config files (several daemons in one run); default `releasedav`. */
   name?: string;
+  /** `workers:` in the config (default 1). Above 1 needs `redisUrl`. */
+  workers?: number;
+  /** `coordination.redis.url`: shared state in this Redis instead of memory. */
+  redisUrl?: string;
+  /** `coordination.redis.keyPrefix`, so daemons on one Redis stay separate deployments. */
+  redisKeyPrefix?: string;
 }
 
 /**
@@ -63,6 +70,8 @@ export async function startReleaseDav(o: ReleaseDavOptions): Promise<ReleaseDavP
       '    secretAccessKey: ${BENCH_S3_SECRET_KEY}',
     ] : []),
     `cache: { ttlSeconds: ${CACHE_TTL_SECONDS} }`,
+    ...(o.workers && o.workers !== 1 ? [`workers: ${o.workers}`] : []),
+    ...(o.redisUrl ? ['coordination:', '  redis:', `    url: ${o.redisUrl}`, `    keyPrefix: "${o.redisKeyPrefix ?? 'releasedav:'}"`] : []),
     'auth:',
     '  users:',
     `    ${o.user}: { password: "${await hashPassword(o.pass)}" }`,
@@ -73,7 +82,7 @@ export async function startReleaseDav(o: ReleaseDavOptions): Promise<ReleaseDavP
     access,
     ...(o.s3 ? ['  - slug: s3', `    directory: "s3://${s3Prefix!.slice(0, -1)}"`, '    access:', access] : []),
   ].join('\n');
-  const configFile = join(o.workDir, 'releasedav.yaml');
+  const configFile = join(o.workDir, `${o.name ?? 'releasedav'}.yaml`);
   writeFileSync(configFile, yaml);
   const env = { ...process.env, BENCH_S3_ACCESS_KEY: o.s3?.accessKeyId ?? '', BENCH_S3_SECRET_KEY: o.s3?.secretAccessKey ?? '' };
   // Validate with the daemon's own loader first: a schema change shows as a clear message here.
@@ -84,10 +93,27 @@ export async function startReleaseDav(o: ReleaseDavOptions): Promise<ReleaseDavP
   const args = [...startFlags(o.repoRoot), ...(o.nodeFlags ?? []), 'dist/main.js', 'serve', '--config', configFile];
   const service = startService(o.name ?? 'releasedav', process.execPath, args, o.workDir, { cwd: o.repoRoot, env });
   await waitForPort(davPort, 60000, service);
+  if (o.workers && o.workers > 1) await waitForWorkers(`http://127.0.0.1:${dlPort}/healthz`, o.workers, service);
   return {
     service, davUrl: `http://127.0.0.1:${davPort}`, dlUrl: `http://127.0.0.1:${dlPort}`, diskRoot, s3Prefix, configFile,
     command: `node ${args.join(' ').replace(configFile, 'bench.yaml')}`, upload,
   };
+}
+
+/**
+ * Waits until /healthz says every worker is up (the first worker listening opens the port already).
+ * @throws Error after 60 s, or when the daemon exited.
+ */
+async function waitForWorkers(healthz: string, n: number, service: Service): Promise<void> {
+  const end = Date.now() + 60000;
+  let last = '';
+  while (Date.now() < end) {
+    if (service.proc.exitCode !== null || service.proc.signalCode !== null) throw new Error(`${service.name} exited: ${logTail(service.logFile)}`);
+    try { last = await (await fetch(healthz)).text(); } catch (e) { last = String(e); }
+    if (last.includes(`workers ${n}/${n} up`)) return;
+    await sleep(100);
+  }
+  throw new Error(`${service.name}: not all ${n} workers up after 60 s (/healthz: ${last.trim()})`);
 }
 
 /** The node flags `npm start` runs the daemon with (package.json scripts.start), so the bench runs it the same way. */
