@@ -215,7 +215,7 @@ export function feedSuite(backend: 'disk' | 's3', skip: string | false): void {
     await t.test('a private category: the feed needs the download credentials; ?dlid= flows into file URLs', async () => {
       await publish(h, 'private', '2.0.0');
       const priv = `${h.dl}/feeds/private`;
-      for (const p of ['appcast.xml', 'electron/latest.yml', 'tauri/latest.json']) {
+      for (const p of ['joomla.xml', 'appcast.xml', 'electron/latest.yml', 'tauri/latest.json']) {
         assert.equal((await fetch(`${priv}/${p}`)).status, 401, `${p} anonymous`);
         assert.equal((await fetch(`${priv}/${p}`, { headers: { Authorization: basicOf({ user: READER.user, password: 'wrong' }) } })).status, 401);
         assert.equal((await fetch(`${priv}/${p}?dlid=ffffffffffffffffffffffffffffffff`)).status, 403, `${p} unknown key`);
@@ -230,6 +230,14 @@ export function feedSuite(backend: 'disk' | 's3', skip: string | false): void {
         assert.equal((await download(u)).status, 200, 'the key in the URL opens the download');
         assert.equal((await download(u.replace(/\?.*$/, ''))).status, 401, 'without it the download is refused');
       }
+      // Joomla's update site "Download Key" (extra_query dlid=…) is sent with the manifest request.
+      const joomla = await fetch(`${priv}/joomla.xml?dlid=${READER.dlid}`);
+      assert.equal(joomla.status, 200, 'Joomla accepts only 200 for the manifest');
+      const jurl = kid(kid(kids(parseXml(await joomla.text()), 'update')[0]!, 'downloads')!, 'downloadurl')!.text;
+      assert.match(jurl, new RegExp(`\\?dlid=${READER.dlid}$`));
+      assert.equal((await download(jurl)).status, 200, 'the Joomla download URL opens with its key');
+      // Joomla's installer appends the update site's extra_query again, joined with a literal "&amp;".
+      assert.equal((await download(`${jurl}&amp;dlid=${READER.dlid}`)).status, 200, 'the key twice, as Joomla sends it');
       const tj = JSON.parse(await (await fetch(`${priv}/tauri/latest.json?dlid=${READER.dlid}`)).text()) as { platforms: Record<string, { url: string }> };
       assert.ok(Object.values(tj.platforms).every((p) => p.url.endsWith(`?dlid=${READER.dlid}`)));
       const c = await electronCheck(`${priv}/electron/?dlid=${READER.dlid}`, 'linux');

@@ -66,7 +66,7 @@ export async function startHarness(backend: 'disk' | 's3', name: string): Promis
     lifecycle: { drainSeconds: 1 },
     categories: [
       { slug: 'apps', title: 'My App', directory: dir('apps'), access: { read: ['@writers'], write: ['@writers'], download: 'public' }, feeds: { joomla: JOOMLA } },
-      { slug: 'private', directory: dir('private'), access: { read: ['@writers'], write: ['@writers'], download: ['@readers'] } },
+      { slug: 'private', directory: dir('private'), access: { read: ['@writers'], write: ['@writers'], download: ['@readers'] }, feeds: { joomla: JOOMLA } },
     ],
   });
   const log = createLogger({ level: 'silent' });
