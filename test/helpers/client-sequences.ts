@@ -16,13 +16,13 @@ import type { FileStat, WebDAVClient } from 'webdav';
 /** One reply, body as text and as bytes. */
 export interface SeqReply { status: number; headers: http.IncomingHttpHeaders; body: string; raw: Buffer }
 /** Sends one request with `path` exactly as given. @throws on connection errors */
-export type Send = (method: string, path: string, o?: { headers?: Record<string, string | number>; body?: string | Buffer }) => Promise<SeqReply>;
+export type Send = (method: string, path: string, o?: { headers?: Record<string, string | number | string[]>; body?: string | Buffer }) => Promise<SeqReply>;
 
 /** A {@link Send} to `origin` (`http://host:port`), one fresh connection per request, optional Authorization. */
 export function sendTo(origin: string, authorization?: string): Send {
   const u = new URL(origin);
   return (method, path, o = {}) => {
-    const headers: Record<string, string | number> = { ...o.headers };
+    const headers: Record<string, string | number | string[]> = { ...o.headers };
     if (authorization && headers.Authorization === undefined) headers.Authorization = authorization;
     if (o.body !== undefined && headers['Content-Length'] === undefined && headers['Transfer-Encoding'] === undefined) headers['Content-Length'] = Buffer.byteLength(o.body);
     return new Promise((resolve, reject) => {

@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import net from 'node:net';
+import { sendTo } from '../helpers/client-sequences.ts';
 import { skipUnlessS3 } from '../helpers/s3env.ts';
 import type { TestDaemon, USERS } from '../helpers/daemon.ts';
 
@@ -19,23 +20,8 @@ export interface ReqOptions {
 
 /** Sends one request with `path` exactly as given. @throws on connection errors */
 export function dav(d: TestDaemon, method: string, path: string, o: ReqOptions = {}): Promise<Reply> {
-  const headers: Record<string, string | number | string[]> = { ...o.headers };
   const user = o.user === undefined ? 'alice' : o.user;
-  if (user && headers.Authorization === undefined) headers.Authorization = d.basic(user);
-  if (o.body !== undefined && headers['Content-Length'] === undefined && headers['Transfer-Encoding'] === undefined) headers['Content-Length'] = Buffer.byteLength(o.body);
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: d.port, method, path, headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const raw = Buffer.concat(chunks);
-        resolve({ status: res.statusCode!, headers: res.headers, body: raw.toString('utf8'), raw });
-      });
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(o.body);
-  });
+  return sendTo(`http://127.0.0.1:${d.port}`, user ? d.basic(user) : undefined)(method, path, o);
 }
 
 /** Writes raw bytes on a fresh socket and returns everything read until the server closes or `ms` pass. */
