@@ -52,6 +52,8 @@ interface CategoryCache {
   /** Releases touched by our own writes since the last refresh ('all' = relist everything). */
   dirty: Set<string> | 'all' | null;
   inflight?: Promise<void>;
+  /** The in-flight rebuild when it applies changes (dirty marks, first load): readers wait for it. */
+  applying?: Promise<void>;
 }
 
 /** How often the catalog looks whether this instance has just taken the hasher lease, ms. */
@@ -109,8 +111,12 @@ export function createCatalog(deps: CatalogDeps): CatalogWithHasher {
     while (c.inflight) await c.inflight.catch(() => undefined);
     if (!full && c.loaded && !c.dirty) return;
     const which = full || !c.loaded || c.dirty === 'all' ? 'all' : c.dirty ?? new Set<string>();
+    const appliesChanges = !c.loaded || c.dirty !== null;
     c.dirty = null;
-    c.inflight = rebuild(slug, c, which).finally(() => { c.inflight = undefined; });
+    c.inflight = rebuild(slug, c, which).finally(() => { c.inflight = undefined; c.applying = undefined; });
+    // A reader that comes while changes are being applied must see them, not the list before
+    // (concurrent requests right after a write); a periodic refresh with nothing marked doesn't block.
+    if (appliesChanges) c.applying = c.inflight;
     await c.inflight;
   }
 
@@ -182,6 +188,7 @@ export function createCatalog(deps: CatalogDeps): CatalogWithHasher {
   async function releasesOf(slug: string): Promise<CategoryCache | undefined> {
     const c = cacheFor(slug);
     if (!c) return undefined;
+    if (c.applying) await c.applying.catch(() => undefined);
     if (!c.loaded || c.dirty) await refresh(slug, c, false);
     return c;
   }

@@ -97,6 +97,21 @@ test('catalog: 1,000 releases render from the cache; a change event refreshes on
   await cat.close();
 });
 
+test('catalog: requests arriving together right after a change all see it (none gets the list from before)', async () => {
+  const dir = await tempDir('catconc');
+  await put(dir, '1.0/app.bin', 'one');
+  const state = localState(cfg(), { stable: dir });
+  const bus = newBus();
+  const cat = createCatalog({ getState: () => state, bus, log: captureLogger('silent').log, refreshSeconds: 0 });
+  assert.deepEqual((await cat.releases('stable'))!.map((r) => r.version), ['1.0']);
+  await put(dir, '2.0/app.bin', 'two', new Date(Date.UTC(2030, 0, 1)));
+  bus.emit('change', { category: 'stable', path: '2.0/app.bin', op: 'write' });
+  // The first call starts the rebuild; the others come while it runs.
+  const seen = await Promise.all(Array.from({ length: 8 }, () => cat.release('stable', '2.0')));
+  assert.deepEqual(seen.map((r) => r?.version), Array(8).fill('2.0'));
+  await cat.close();
+});
+
 test('catalog: bleeding-edge categories use suffix maturity, first-seen dates, CHANGELOG notes, settling', async () => {
   const dir = await tempDir('cat-be');
   const t = (m: number) => new Date(Date.UTC(2024, 0, 1) + m * 60_000);
