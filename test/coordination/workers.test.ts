@@ -138,7 +138,6 @@ describe('workers: 2 on one machine (node:cluster, real Redis)', { skip: REDIS_S
     for (const n of names) writeFileSync(join(rel, n), Buffer.alloc(8 << 20, n));
     assert.equal((await send('PUT', d.dav, '/files/2.0/NOTES.txt', { body: 'notes' })).status, 201);
     const mark = d.lines.length;
-    if (process.env.DBG_W) process.on('exit', () => { for (const l of d.lines.slice(mark - 40)) if (/2\.0|change|catalog|ack/.test(JSON.stringify(l))) console.error(JSON.stringify(l)); });
     // At once, on both workers (one connection each request).
     const pages = await Promise.all(Array.from({ length: 10 }, () => send('GET', d.dl, '/files/2.0/')));
     assert.deepEqual(pages.map((p) => p.status), Array(10).fill(200));
