@@ -117,8 +117,8 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     categories: [...first.state.mounts.values()].map((m) => `${m.category.slug}=${m.backend.description}`) }, 'releasedav started');
 
   // The sweep runs beside the running daemon (a large tree must not delay start-up), once the first
-  // requests after a start had the process to themselves: walking a tree of 110,000 files took
-  // ~100 ms of main-thread CPU, in the middle of the first listings. A shutdown meanwhile skips it.
+  // requests after a start had the process to themselves: its walk of a 110,000-file tree added
+  // ~50-100 ms of CPU to the first listing when they overlapped. A shutdown meanwhile skips it.
   const sweepWait = new AbortController();
   const sweep = sleep(SWEEP_DELAY_MS, undefined, { signal: sweepWait.signal, ref: false })
     .then(() => startupSweep(config, { log: log.child({ component: 'sweep' }), s3Client: s3?.client, abortStaleUploads }), () => undefined);
