@@ -84,7 +84,7 @@ export async function startReleaseDav(o: ReleaseDavOptions): Promise<ReleaseDavP
   ].join('\n');
   const configFile = join(o.workDir, `${o.name ?? 'releasedav'}.yaml`);
   writeFileSync(configFile, yaml);
-  const env = { ...process.env, BENCH_S3_ACCESS_KEY: o.s3?.accessKeyId ?? '', BENCH_S3_SECRET_KEY: o.s3?.secretAccessKey ?? '' };
+  const env = { ...process.env, ...unitMallocEnv(o.repoRoot), BENCH_S3_ACCESS_KEY: o.s3?.accessKeyId ?? '', BENCH_S3_SECRET_KEY: o.s3?.secretAccessKey ?? '' };
   // Validate with the daemon's own loader first: a schema change shows as a clear message here.
   let upload: ReleaseDavPeer['upload'] = null;
   try {
@@ -96,7 +96,7 @@ export async function startReleaseDav(o: ReleaseDavOptions): Promise<ReleaseDavP
   if (o.workers && o.workers > 1) await waitForWorkers(`http://127.0.0.1:${dlPort}/healthz`, o.workers, service);
   return {
     service, davUrl: `http://127.0.0.1:${davPort}`, dlUrl: `http://127.0.0.1:${dlPort}`, diskRoot, s3Prefix, configFile,
-    command: `node ${args.join(' ').replace(configFile, 'bench.yaml')}`, upload,
+    command: `${Object.entries(unitMallocEnv(o.repoRoot)).map(([k, v]) => `${k}=${v} `).join('')}node ${args.join(' ').replace(configFile, 'bench.yaml')}`, upload,
   };
 }
 
@@ -114,6 +114,15 @@ async function waitForWorkers(healthz: string, n: number, service: Service): Pro
     await sleep(100);
   }
   throw new Error(`${service.name}: not all ${n} workers up after 60 s (/healthz: ${last.trim()})`);
+}
+
+/**
+ * The glibc malloc settings of the systemd unit (`Environment=MALLOC_…=` lines of
+ * systemd/releasedav.service), so the bench measures the daemon as the unit runs it.
+ */
+function unitMallocEnv(repoRoot: string): Record<string, string> {
+  const unit = readFileSync(join(repoRoot, 'systemd/releasedav.service'), 'utf8');
+  return Object.fromEntries([...unit.matchAll(/^Environment=(MALLOC_[A-Z_]+)=(\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
 }
 
 /** The node flags `npm start` runs the daemon with (package.json scripts.start), so the bench runs it the same way. */

@@ -13,8 +13,9 @@ import { VfsError } from '../vfs/errors.ts';
 import type { ByteRange } from '../vfs/types.ts';
 import { httpStatusError, toVfsError, type S3CallCounter } from './s3-errors.ts';
 import type { Presigner } from './s3-presign.ts';
-import { RAW_READ_BUFFER_BYTES, RawHttpFailure, RawUnsupported, rawGet } from './s3-raw-get.ts';
-import type { TransferBudget } from '../vfs/transfer-budget.ts';
+import { RAW_READ_BUFFER_BYTES, RawHttpFailure, RawUnsupported, rawGet, type RawObjectBody } from './s3-raw-get.ts';
+import { FIRST_SEGMENT, SegmentedObjectBody, borrowed } from './s3-segments.ts';
+import type { TransferBudget, TransferLease } from '../vfs/transfer-budget.ts';
 
 /** Lifetime of the URLs a read signs for itself (they are used at once, never handed out). */
 const READ_URL_SECONDS = 60;
@@ -23,9 +24,9 @@ const ATTEMPTS = 3;
 /** Most bytes of an error answer read to find its S3 `<Code>`. */
 const ERROR_BODY_MAX = 16 * 1024;
 /**
- * Reads expected to be at least this large use the raw socket (s3-raw-get.ts); it opens one
- * connection per read, which small reads (sidecars, listings' metadata) would pay for in latency
- * and TIME_WAIT sockets.
+ * Reads expected to be at least this large use the raw socket (s3-raw-get.ts), in segments
+ * (s3-segments.ts); it opens one connection per segment, which small reads (sidecars, listings'
+ * metadata) would pay for in latency and TIME_WAIT sockets.
  */
 export const RAW_MIN_BYTES = 1024 * 1024;
 const RETRY_STATUS = new Set([500, 502, 503, 504]);
@@ -107,20 +108,60 @@ export function createObjectGetter(o: ObjectGetterOptions): ObjectGetter {
     });
   }
 
+  /** Counts a failed attempt and says whether to try again; @throws the VfsError when not */
+  const failed = (err: unknown, attempt: number, signal: AbortSignal | undefined, op: string): void => {
+    const retry = attempt < ATTEMPTS && !signal?.aborted && (err instanceof RawHttpFailure
+      ? RETRY_STATUS.has(err.status)
+      : RETRY_NETWORK.has((err as { code?: string }).code ?? ''));
+    if (err instanceof RawHttpFailure) {
+      o.count('GetObject', err.s3Code ?? `HTTP${err.status}`);
+      if (!retry) throw err.status === 412 ? new VfsError('EIO', `${op}: the object changed during the read`) : httpStatusError(err.status, err.s3Code, op);
+    } else {
+      o.count('GetObject', (err as { code?: string }).code ?? (err as Error).name ?? 'Error');
+      if (!retry) throw toVfsError(err, op);
+    }
+  };
+
+  /** One segment of a raw read, with the usual retries (nothing of it was sent yet). */
+  async function rawSegment(key: string, range: ByteRange, etag: string | undefined, signal: AbortSignal | undefined, lease: TransferLease | undefined, buffer: { current?: Buffer }, op: string): Promise<RawObjectBody> {
+    for (let attempt = 1; ; attempt++) {
+      if (signal?.aborted) throw new VfsError('EIO', 'read aborted');
+      const url = await o.presigner.presign(key, { expiresIn: READ_URL_SECONDS });
+      try {
+        const body = await rawGet(url, range, signal, o.idleTimeoutMs, () => new VfsError('EIO', 'read aborted'), lease && borrowed(lease), { headers: etag ? { 'If-Match': etag } : undefined, buffer });
+        o.count('GetObject', 'ok');
+        return body;
+      } catch (err) {
+        failed(err, attempt, signal, op);
+        await sleep(100 * 2 ** (attempt - 1));
+      }
+    }
+  }
+
   return {
     async get(key, range, signal, what, sizeHint) {
-      const raw = (sizeHint ?? 0) >= RAW_MIN_BYTES;
+      let raw = (sizeHint ?? 0) >= RAW_MIN_BYTES;
       const op = `GetObject ${what}`;
       for (let attempt = 1; ; attempt++) {
         if (signal?.aborted) throw new VfsError('EIO', 'read aborted');
         const url = await o.presigner.presign(key, { expiresIn: READ_URL_SECONDS });
         try {
           if (raw && url.protocol === 'http:') {
+            const start = range?.start ?? 0;
+            const lease = o.budget?.open(RAW_READ_BUFFER_BYTES, 1);
+            const buffer: { current?: Buffer } = {};
             try {
-              const body = await rawGet(url, range, signal, o.idleTimeoutMs, () => new VfsError('EIO', 'read aborted'), o.budget?.open(RAW_READ_BUFFER_BYTES, 1));
+              const firstEnd = Math.min(range?.end ?? Infinity, start + FIRST_SEGMENT - 1);
+              const first = await rawGet(url, { start, end: firstEnd }, signal, o.idleTimeoutMs, () => new VfsError('EIO', 'read aborted'), lease && borrowed(lease), { buffer });
               o.count('GetObject', 'ok');
+              if (first.contentLength === undefined) { first.destroy(); throw new RawUnsupported('no Content-Length'); }
+              // A 206 names the object's size; a store that ignored the range sent all of it.
+              const last = first.meta.totalSize === undefined ? start + (first.contentLength ?? 0) - 1 : Math.min(range?.end ?? Infinity, first.meta.totalSize - 1);
+              const body = new SegmentedObjectBody(first, start, last, (r, etag, s) => rawSegment(key, r, etag, signal ? AbortSignal.any([signal, s]) : s, lease, buffer, op), lease);
               return { body, contentLength: body.contentLength };
             } catch (err) {
+              lease?.close();
+              if (err instanceof RawHttpFailure && err.status === 416 && !range) { raw = false; attempt--; continue; } // shorter than its stat said: read it whole
               if (!(err instanceof RawUnsupported)) throw err;
             }
           }
@@ -129,16 +170,7 @@ export function createObjectGetter(o: ObjectGetterOptions): ObjectGetter {
           const len = Number(res.headers['content-length']);
           return { body: res, contentLength: Number.isFinite(len) ? len : undefined };
         } catch (err) {
-          const retry = attempt < ATTEMPTS && !signal?.aborted && (err instanceof RawHttpFailure
-            ? RETRY_STATUS.has(err.status)
-            : RETRY_NETWORK.has((err as { code?: string }).code ?? ''));
-          if (err instanceof RawHttpFailure) {
-            o.count('GetObject', err.s3Code ?? `HTTP${err.status}`);
-            if (!retry) throw httpStatusError(err.status, err.s3Code, op);
-          } else {
-            o.count('GetObject', (err as { code?: string }).code ?? (err as Error).name ?? 'Error');
-            if (!retry) throw toVfsError(err, op);
-          }
+          failed(err, attempt, signal, op);
           await sleep(100 * 2 ** (attempt - 1));
         }
       }

@@ -32,6 +32,22 @@ export class RawUnsupported extends Error {}
 
 const codedError = (message: string, code: string) => Object.assign(new Error(message), { code });
 
+/** Parts of a 200/206 answer's head a caller may need. */
+export interface RawAnswerMeta {
+  /** The ETag header, as sent (quoted). */
+  etag?: string;
+  /** For a 206: the total size of the object (`Content-Range: bytes a-b/total`), when the store gave it. */
+  totalSize?: number;
+}
+
+/** Options of {@link rawGet} beyond the common ones. */
+export interface RawGetMore {
+  /** More request headers (name → value). */
+  headers?: Record<string, string>;
+  /** Holds the read buffer across sequential calls. */
+  buffer?: { current?: Buffer };
+}
+
 interface Direct { out: Writable; resolve: () => void; reject: (err: Error) => void; waiting: boolean; sentAt: number; sent: number }
 
 /**
@@ -41,6 +57,8 @@ interface Direct { out: Writable; resolve: () => void; reject: (err: Error) => v
 export class RawObjectBody extends Readable {
   /** Bytes the store declared (Content-Length), undefined when it gave none (body ends at close). */
   readonly contentLength: number | undefined;
+  /** What the store said about the answer: its ETag and, for a 206, the object's total size (Content-Range). */
+  readonly meta: RawAnswerMeta = {};
   #socket: net.Socket;
   #left: number;
   #pending: Buffer | undefined;
@@ -50,8 +68,9 @@ export class RawObjectBody extends Readable {
 
   #lease: TransferLease | undefined;
 
-  constructor(socket: net.Socket, contentLength: number | undefined, pending: Buffer, lease?: TransferLease) {
+  constructor(socket: net.Socket, contentLength: number | undefined, pending: Buffer, lease?: TransferLease, meta: RawAnswerMeta = {}) {
     super({ highWaterMark: lease?.chunkSize() ?? RAW_READ_BUFFER_BYTES });
+    this.meta = meta;
     this.#lease = lease;
     this.#socket = socket;
     this.contentLength = contentLength;
@@ -178,18 +197,21 @@ export class RawObjectBody extends Readable {
  * Sends `GET url` (with `Range` when given) and resolves once the head of a 200/206 arrived.
  * `signal` and `idleTimeoutMs` cover the whole exchange, body included. `lease` (closed when the
  * socket closes) sizes the read buffer before every read; without one it is RAW_READ_BUFFER_BYTES.
+ * `more.headers` are more request headers (e.g. `If-Match`), as name → value (no CR/LF);
+ * `more.buffer` holds the read buffer across calls (segments of one read, one after the other:
+ * the previous socket must be done with it) instead of a fresh one per call.
  * @throws RawHttpFailure (other status, with the S3 `<Code>` when the body has one), RawUnsupported
  *   (chunked body), Error with `code` ECONNRESET/ETIMEDOUT/ECONNREFUSED/EPROTO (network, silent
  *   store, malformed answer), `abortError()` when `signal` fires.
  */
-export function rawGet(url: URL, range: ByteRange | undefined, signal: AbortSignal | undefined, idleTimeoutMs: number, abortError: () => Error, lease?: TransferLease): Promise<RawObjectBody> {
+export function rawGet(url: URL, range: ByteRange | undefined, signal: AbortSignal | undefined, idleTimeoutMs: number, abortError: () => Error, lease?: TransferLease, more: RawGetMore = {}): Promise<RawObjectBody> {
   return new Promise((resolve, reject) => {
-    let buf: Buffer | undefined;
+    const held = more.buffer ?? {};
     /** The buffer for the next read: the same one unless the budget's size for it changed (never while a write holds it: the socket is paused then). */
     const readBuffer = (): Buffer => {
       const size = lease?.chunkSize() ?? RAW_READ_BUFFER_BYTES;
-      if (buf?.length !== size) buf = Buffer.allocUnsafe(size);
-      return buf;
+      if (held.current?.length !== size) held.current = Buffer.allocUnsafe(size);
+      return held.current;
     };
     let head: Buffer = Buffer.alloc(0);
     let body: RawObjectBody | undefined;
@@ -237,7 +259,8 @@ export function rawGet(url: URL, range: ByteRange | undefined, signal: AbortSign
           return onHeadRead(rest.length, rest);
         }
         if (chunked) { settle(new RawUnsupported('chunked answer')); return false; }
-        body = new RawObjectBody(socket, length, Buffer.from(rest), lease);
+        const total = code === 206 ? /\/(\d{1,16})\s*$/.exec(headers.get('content-range') ?? '')?.[1] : undefined;
+        body = new RawObjectBody(socket, length, Buffer.from(rest), lease, { etag: headers.get('etag'), totalSize: total === undefined ? undefined : Number(total) });
         reader = (m, bb) => body!.onRead(m, bb);
         socket.pause(); // nothing more is read until the body is consumed
         settle();
@@ -271,6 +294,7 @@ export function rawGet(url: URL, range: ByteRange | undefined, signal: AbortSign
       body?.onClose(socketError);
     });
     const target = `${url.pathname}${url.search}`;
-    socket.write(`GET ${target} HTTP/1.1\r\nHost: ${url.host}\r\n${range ? `Range: bytes=${range.start}-${range.end ?? ''}\r\n` : ''}Connection: close\r\n\r\n`);
+    const extra = Object.entries(more.headers ?? {}).filter(([k, v]) => !/[\r\n:]/.test(k) && !/[\r\n]/.test(v)).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+    socket.write(`GET ${target} HTTP/1.1\r\nHost: ${url.host}\r\n${range ? `Range: bytes=${range.start}-${range.end ?? ''}\r\n` : ''}${extra}Connection: close\r\n\r\n`);
   });
 }

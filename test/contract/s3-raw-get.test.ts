@@ -15,6 +15,7 @@ import { createS3Client } from '../../src/backends/s3-client.ts';
 import { createObjectGetter } from '../../src/backends/s3-get.ts';
 import { createPresigner } from '../../src/backends/s3-presign.ts';
 import { RawHttpFailure, RawObjectBody, rawGet } from '../../src/backends/s3-raw-get.ts';
+import { SegmentedObjectBody } from '../../src/backends/s3-segments.ts';
 import { s3TestConfig, s3TestEnv, skipUnlessS3 } from '../helpers/s3env.ts';
 
 const env = s3TestEnv();
@@ -120,7 +121,7 @@ describe('S3 raw-socket reads', { skip: env ? false : skipUnlessS3(), timeout: 1
     const getter = createObjectGetter({ presigner: presigner!, count: (op, outcome) => counts.push(`${op}:${outcome}`), idleTimeoutMs: 30_000 });
     await assert.rejects(getter.get(`${s3!.prefix}nope`, undefined, undefined, '"/nope"', 10 * 1024 * 1024), (e: unknown) => (e as { code?: string }).code === 'ENOENT');
     const got = await getter.get(keys.big, undefined, undefined, '"/big"', big.length);
-    assert.ok(got.body instanceof RawObjectBody, 'a large read takes the raw path');
+    assert.ok(got.body instanceof SegmentedObjectBody, 'a large read takes the raw path, in segments');
     got.body.destroy();
     const small = await getter.get(keys.big, { start: 0, end: 9 }, undefined, '"/big"', 10);
     assert.ok(!(small.body instanceof RawObjectBody), 'a small read reuses keep-alive connections');
