@@ -29,6 +29,14 @@ const ERROR_BODY_MAX = 16 * 1024;
  * metadata) would pay for in latency and TIME_WAIT sockets.
  */
 export const RAW_MIN_BYTES = 1024 * 1024;
+/**
+ * Large reads go in segments (s3-segments.ts) only while more than this many transfers are open
+ * (the transfer budget's count): a lone or a few readers get one GET for the whole range, so a
+ * read that started before an overwrite still completes with the old version, as S3 promises for
+ * one GET; under many concurrent readers (where the store's read-ahead per open GET is what
+ * hurts) an overwrite mid-read fails the read instead (If-Match on later segments).
+ */
+export const SEGMENT_ABOVE_ACTIVE = 16;
 const RETRY_STATUS = new Set([500, 502, 503, 504]);
 const RETRY_NETWORK = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED']);
 
@@ -61,6 +69,8 @@ export interface ObjectGetterOptions {
   maxSockets?: number;
   /** The transfer memory budget that sizes raw reads' buffers (none: RAW_READ_BUFFER_BYTES each). */
   budget?: TransferBudget;
+  /** Segment large reads while more transfers than this are open (default {@link SEGMENT_ABOVE_ACTIVE}; -1: always). */
+  segmentAboveActive?: number;
 }
 
 class HttpFailure extends RawHttpFailure {}
@@ -151,8 +161,9 @@ export function createObjectGetter(o: ObjectGetterOptions): ObjectGetter {
             const lease = o.budget?.open(RAW_READ_BUFFER_BYTES, 1);
             const buffer: { current?: Buffer } = {};
             try {
-              const firstEnd = Math.min(range?.end ?? Infinity, start + FIRST_SEGMENT - 1);
-              const first = await rawGet(url, { start, end: firstEnd }, signal, o.idleTimeoutMs, () => new VfsError('EIO', 'read aborted'), lease && borrowed(lease), { buffer });
+              const segmented = (o.budget?.stats().active ?? 0) > (o.segmentAboveActive ?? SEGMENT_ABOVE_ACTIVE);
+              const firstEnd = segmented ? Math.min(range?.end ?? Infinity, start + FIRST_SEGMENT - 1) : range?.end;
+              const first = await rawGet(url, firstEnd === undefined && start === 0 ? undefined : { start, end: firstEnd }, signal, o.idleTimeoutMs, () => new VfsError('EIO', 'read aborted'), lease && borrowed(lease), { buffer });
               o.count('GetObject', 'ok');
               if (first.contentLength === undefined) { first.destroy(); throw new RawUnsupported('no Content-Length'); }
               // A 206 names the object's size; a store that ignored the range sent all of it.
