@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import {
-  AbortMultipartUploadCommand, CopyObjectCommand, CreateMultipartUploadCommand, DeleteObjectCommand, HeadObjectCommand,
+  AbortMultipartUploadCommand, CopyObjectCommand, CreateMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand,
   ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, UploadPartCopyCommand, type S3Client,
 } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../src/backends/s3-client.ts';
@@ -78,6 +78,11 @@ describe('the test S3 offers what s3-capabilities.ts declares', { skip: skipUnle
       const Key = `${prefix}cond`;
       await put(Key);
       return refused(client!.send(new PutObjectCommand({ Bucket, Key, Body: 'again', IfNoneMatch: '*' })));
+    },
+    conditionalReads: async () => {
+      const Key = `${prefix}cond-read`;
+      await put(Key);
+      return refused(client!.send(new GetObjectCommand({ Bucket, Key, IfMatch: '"0123456789abcdef0123456789abcdef"' })));
     },
     atomicPut: async () => {
       const Key = `${prefix}cut`;

@@ -21,6 +21,8 @@ export type S3Capability =
   | 'acls'
   /** If-Match / If-None-Match on PutObject and CompleteMultipartUpload are honoured. */
   | 'conditionalWrites'
+  /** If-Match on GetObject is honoured (412 when the object changed): a read in segments detects an overwrite. */
+  | 'conditionalReads'
   /** A cut single PutObject stores nothing (the object is written only once the body is complete). */
   | 'atomicPut'
   /** An object being replaced reads as its old version until the new one is complete. */
@@ -34,7 +36,7 @@ export type S3Capability =
 
 /** Every capability, for the probe test. */
 export const S3_CAPABILITIES: readonly S3Capability[] = [
-  'abortMultipart', 'listMultipartUploads', 'uploadPartCopy', 'signatureChecks', 'acls', 'conditionalWrites', 'atomicPut', 'atomicOverwrite', 'longListings', 'longKeySegments', 'copySourceDecoding',
+  'abortMultipart', 'listMultipartUploads', 'uploadPartCopy', 'signatureChecks', 'acls', 'conditionalWrites', 'conditionalReads', 'atomicPut', 'atomicOverwrite', 'longListings', 'longKeySegments', 'copySourceDecoding',
 ];
 
 /** What each kind lacks, with the reason a skipped test prints. A kind not listed lacks nothing. */
@@ -47,6 +49,7 @@ const GAPS: Record<S3TestEnv['kind'], Partial<Record<S3Capability, string>>> = {
     signatureChecks: 's3rver does not verify SigV4 signatures (a wrong secret or a tampered presigned URL is accepted)',
     acls: 's3rver ignores canned ACLs (a private object is served to an unsigned GET)',
     conditionalWrites: 's3rver ignores If-Match / If-None-Match on writes',
+    conditionalReads: 's3rver ignores If-Match on GetObject (a changed object is served, not refused with 412)',
     atomicPut: 's3rver keeps whatever part of a cut PutObject body it received',
     atomicOverwrite: 's3rver rewrites an object file in place: a GET during an overwrite reads a truncated object',
     longKeySegments: 's3rver stores a key as a file named after it: a segment over ~230 bytes crashes it (ENAMETOOLONG, an unhandled stream error)',
