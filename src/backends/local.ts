@@ -18,6 +18,7 @@ import { createStreamingFlusher } from './local-flush.ts';
 import { makeSendable, SEND_BUFFER_BYTES } from './local-send.ts';
 import { createTransferBudget, DEFAULT_TRANSFER_BUFFER_MIB, type TransferBudget } from '../vfs/transfer-budget.ts';
 import { listLocalPages } from './local-list.ts';
+import { flattenPages } from '../vfs/list-pages.ts';
 
 const isAbort = (e: unknown) => (e as { name?: string } | null)?.name === 'AbortError';
 
@@ -165,7 +166,9 @@ export function createLocalBackend(root: string, o: LocalBackendOptions = {}): B
       return toEntry(p, (await statAt(p)).st);
     },
 
-    async *list(p: string, lo: ListOptions = {}) {
+    list: (p, lo) => flattenPages(backend.listPages!(p, lo)),
+
+    async *listPages(p: string, lo: ListOptions = {}) {
       const { abs, st } = await statAt(p);
       if (!st.isDirectory()) throw new VfsError('ENOTDIR', `not a folder: /${p}`);
       const pages = listLocalPages(abs, p, { skip: TEMP_FILE_RE, signal: lo.signal });
@@ -177,7 +180,7 @@ export function createLocalBackend(root: string, o: LocalBackendOptions = {}): B
           throw isAbort(e) ? e : toVfsError(e, p, 'list');
         }
         if (r.done) return;
-        yield* r.value;
+        yield r.value;
       }
     },
 

@@ -13,6 +13,7 @@ import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import { VfsError, isVfsError } from '../vfs/errors.ts';
 import type { Backend, Entry, ListOptions, PresignOptions, ReadOptions, WriteOptions } from '../vfs/types.ts';
+import { flattenPages } from '../vfs/list-pages.ts';
 import { s3Call, s3CallCounter, s3ErrorName } from './s3-errors.ts';
 import { createObjectGetter } from './s3-get.ts';
 import { RawObjectBody } from './s3-raw-get.ts';
@@ -200,7 +201,9 @@ export function createS3Backend(o: S3BackendOptions): Backend {
       return { path, kind: 'dir', size: 0, mtime: dir.mtime };
     },
 
-    async *list(path: string, lo?: ListOptions) {
+    list: (path, lo) => flattenPages(backend.listPages!(path, lo)),
+
+    async *listPages(path: string, lo?: ListOptions) {
       const Prefix = path === '' ? prefix : keyOf(path) + '/';
       const page = (ContinuationToken: string | undefined) => s3Call(count, 'ListObjectsV2', q(path), () => client.send(
         new ListObjectsV2Command({ Bucket: bucket, Prefix, Delimiter: '/', ContinuationToken }), { abortSignal: lo?.signal }));
@@ -212,17 +215,19 @@ export function createS3Backend(o: S3BackendOptions): Backend {
         const token = res.IsTruncated ? res.NextContinuationToken : undefined;
         next = token ? page(token) : undefined;
         next?.catch(() => undefined); // a consumer that stops early leaves it unawaited
+        const out: Entry[] = [];
         for (const cp of res.CommonPrefixes ?? []) {
           any = true;
           const name = cp.Prefix!.slice(Prefix.length, -1);
-          if (validName(name)) yield { path: path ? `${path}/${name}` : name, kind: 'dir', size: 0, mtime: EPOCH } satisfies Entry;
+          if (validName(name)) out.push({ path: path ? `${path}/${name}` : name, kind: 'dir', size: 0, mtime: EPOCH });
         }
         for (const c of res.Contents ?? []) {
           any = true;
           const name = c.Key!.slice(Prefix.length);
           if (!validName(name)) continue; // the folder's own marker, or a key we cannot address
-          yield { path: path ? `${path}/${name}` : name, kind: 'file', size: c.Size ?? 0, mtime: c.LastModified ?? EPOCH, etag: unquote(c.ETag) } satisfies Entry;
+          out.push({ path: path ? `${path}/${name}` : name, kind: 'file', size: c.Size ?? 0, mtime: c.LastModified ?? EPOCH, etag: unquote(c.ETag) });
         }
+        if (out.length) yield out;
       }
       if (!any && path !== '') {
         const e = await backend.stat(path);

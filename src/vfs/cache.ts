@@ -8,6 +8,7 @@ import type { Metrics } from '../metrics.ts';
 import { VfsError, isVfsError } from './errors.ts';
 import { isWithin, parentPath } from './path.ts';
 import type { Backend, Entry, ListOptions } from './types.ts';
+import { flattenPages, listPages } from './list-pages.ts';
 
 /** Options of {@link withCache}. */
 export interface CacheOptions {
@@ -23,7 +24,7 @@ export interface CacheOptions {
 }
 
 type StatValue = { entry: Entry } | { missing: true };
-type Value = StatValue | { list: Entry[] };
+type Value = StatValue | { list: readonly Entry[] };
 
 /**
  * Wraps `backend` in the cache. The result has the same contract (and throws the same VfsErrors).
@@ -91,22 +92,29 @@ export function withCache(backend: Backend, o: CacheOptions): Backend {
       }
     },
 
-    async *list(p: string, lo?: ListOptions) {
+    list: (p, lo) => flattenPages(cached.listPages!(p, lo)),
+
+    async *listPages(p: string, lo?: ListOptions) {
       const hit = lo?.fresh ? undefined : cache.get(listKey(p));
       if (hit && 'list' in hit) {
         count('hit');
-        yield* hit.list;
+        // The whole listing as one page: a page is never mutated by its consumer.
+        if (hit.list.length) yield hit.list;
         return;
       }
       count('miss');
       const gen = generation;
-      const seen: Entry[] = [];
-      for await (const e of backend.list(p, lo)) {
-        if (seen.length <= maxListing) seen.push(e);
-        yield e;
+      /** The entries so far, while the listing may still fit in the cache (dropped once it cannot). */
+      let seen: Entry[] | undefined = [];
+      for await (const page of listPages(backend, p, lo)) {
+        if (seen) {
+          for (const e of page) seen.push(e);
+          if (seen.length > maxListing) seen = undefined;
+        }
+        yield page;
       }
       // Only a listing read to its end is cached (a consumer that stops early never gets here).
-      if (gen === generation && seen.length <= maxListing) {
+      if (gen === generation && seen) {
         // A listing is a batch of fresh stats: PROPFIND Depth 1 then GET needs no extra call. Only
         // while they fit in half the cache (a big folder must not evict everything else), and
         // before the listing itself, which must not be evicted by its own stats.

@@ -12,6 +12,7 @@ import type { CategoryConfig, Config } from '../config/schema.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import { withCache } from './cache.ts';
+import { listPages } from './list-pages.ts';
 import { VfsError } from './errors.ts';
 import { RESERVED_DIR, createMetaStore } from './meta-store.ts';
 import type { Mount } from './mount.ts';
@@ -72,6 +73,14 @@ export function hideReserved(b: Backend): Backend {
     async *list(p, o) {
       guard(p);
       for await (const e of b.list(p, o)) if (!isReserved(e.path)) yield e;
+    },
+    async *listPages(p, o) {
+      guard(p);
+      for await (const page of listPages(b, p, o)) {
+        // Only the root's listing can hold the reserved folder.
+        const shown = p === '' && page.some((e) => isReserved(e.path)) ? page.filter((e) => !isReserved(e.path)) : page;
+        if (shown.length) yield shown;
+      }
     },
     read: async (p, o) => (guard(p), b.read(p, o)),
     write: async (p, body, o) => {

@@ -91,6 +91,14 @@ export interface Backend {
   stat(path: string): Promise<Entry>;
   /** Direct children of a folder, paged internally. @throws ENOENT, ENOTDIR */
   list(path: string, o?: ListOptions): AsyncIterable<Entry>;
+  /**
+   * The same listing as `list`, a page (non-empty array, never to be mutated by the caller) at a
+   * time, for consumers that take many entries at once (PROPFIND): one step of the async
+   * iteration per page instead of per entry. Optional; `listPages` in ./list-pages.ts falls back
+   * to `list`. A wrapper that overrides `list` must override this too (or leave it undefined).
+   * @throws ENOENT, ENOTDIR (as `list`)
+   */
+  listPages?(path: string, o?: ListOptions): AsyncIterable<readonly Entry[]>;
   /** @throws ENOENT, EISDIR; a range starting at or beyond the size throws ERANGE (caller answers 416); an end beyond the size is clamped. */
   read(path: string, o?: ReadOptions): Promise<Readable>;
   /**

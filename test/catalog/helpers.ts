@@ -39,11 +39,12 @@ export function memoryMeta(): MetaStore & { data: Map<string, FileMeta> } {
   };
 }
 
-/** Wraps a backend and counts list() calls. */
+/** Wraps a backend and counts list() and listPages() calls. */
 export function countingBackend(b: Backend): Backend & { lists: number } {
   const w = Object.create(b) as Backend & { lists: number };
   w.lists = 0;
   w.list = (p, o) => { w.lists++; return b.list(p, o); };
+  if (b.listPages) w.listPages = (p, o) => { w.lists++; return b.listPages!(p, o); };
   return w;
 }
 

@@ -183,6 +183,16 @@ export function runBackendContract(t: ContractTarget): void {
       const seen = new Map<string, Entry>();
       for await (const e of b.list(d)) seen.set(e.path, e);
       assert.equal(seen.size, count);
+      if (b.listPages) {
+        // The page-wise listing: the same entries, no page empty.
+        const paged: Entry[] = [];
+        for await (const page of b.listPages(d)) {
+          assert.ok(page.length > 0, 'no empty page');
+          paged.push(...page);
+        }
+        assert.deepEqual(paged.map((e) => e.path).sort(), [...seen.keys()].sort());
+        for (const e of paged) assert.deepEqual({ ...e, mtime: e.mtime.getTime() }, { ...seen.get(e.path)!, mtime: seen.get(e.path)!.mtime.getTime() });
+      }
       for (let i = 0; i < count; i++) {
         const e = seen.get(`${d}/f${String(i).padStart(5, '0')}`);
         assert.ok(e, `entry ${i} listed`);
@@ -203,6 +213,7 @@ export function runBackendContract(t: ContractTarget): void {
       assert.equal(got.get(`${d}/sub`)!.kind, 'dir');
       assert.equal(got.get(`${d}/top.txt`)!.size, 3);
       await rejectsCode((async () => { for await (const _ of b.list(`${d}/nope`)) void _; })(), 'ENOENT');
+      if (b.listPages) await rejectsCode((async () => { for await (const _ of b.listPages!(`${d}/nope`)) void _; })(), 'ENOENT');
     });
 
     it('makes folders: EEXIST, ENOENT parent', async () => {

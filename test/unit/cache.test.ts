@@ -8,10 +8,11 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { createLocalBackend } from '../../src/backends/local.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import { withCache } from '../../src/vfs/cache.ts';
+import { listPages } from '../../src/vfs/list-pages.ts';
 import { isVfsError } from '../../src/vfs/errors.ts';
 import type { Backend } from '../../src/vfs/types.ts';
 
-/** Wraps a backend so the test sees how many stat/list calls get through. */
+/** Wraps a backend so the test sees how many stat/list calls (list or listPages) get through. */
 function counted(b: Backend) {
   const calls = { stat: 0, list: 0 };
   const wrapped: Backend = {
@@ -21,6 +22,7 @@ function counted(b: Backend) {
     stat: (p) => { calls.stat++; return b.stat(p); },
     list: (p, o) => { calls.list++; return b.list(p, o); },
   };
+  if (b.listPages) wrapped.listPages = (p, o) => { calls.list++; return b.listPages!(p, o); };
   return { wrapped, calls };
 }
 
@@ -28,6 +30,14 @@ const put = (b: Backend, p: string, s: string) => b.write(p, Readable.from([Buff
 const listNames = async (b: Backend, p: string) => {
   const out: string[] = [];
   for await (const e of b.list(p)) out.push(e.path);
+  return out.sort();
+};
+const pageNames = async (b: Backend, p: string) => {
+  const out: string[] = [];
+  for await (const page of listPages(b, p)) {
+    assert.ok(page.length > 0, 'no empty page');
+    for (const e of page) out.push(e.path);
+  }
   return out.sort();
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -65,6 +75,34 @@ describe('withCache', () => {
     assert.equal(calls.list, 1);
     assert.equal((await c.stat('y.txt')).size, 2);
     assert.equal(calls.stat, 0);
+  });
+
+  it('lists page-wise the same entries as list, from the store and from the cache, one cached listing for both', async () => {
+    for (let i = 0; i < 5; i++) await put(raw, `p${i}.txt`, 'x'.repeat(i));
+    const { wrapped, calls } = counted(raw);
+    const c = withCache(wrapped, { ttlMs: 60_000, max: 100 });
+    const want = ['p0.txt', 'p1.txt', 'p2.txt', 'p3.txt', 'p4.txt'];
+    assert.deepEqual(await pageNames(c, ''), want, 'from the store');
+    assert.deepEqual(await pageNames(c, ''), want, 'from the cache');
+    assert.deepEqual(await listNames(c, ''), want, 'list from the listing cached by listPages');
+    assert.equal(calls.list, 1);
+    assert.equal((await c.stat('p3.txt')).size, 3);
+    assert.equal(calls.stat, 0, 'stats primed by the page-wise listing');
+    await put(c, 'p5.txt', 'y');
+    assert.deepEqual(await pageNames(c, ''), [...want, 'p5.txt'], 'a write through the cache drops the listing');
+    assert.equal(calls.list, 2);
+    c.forget!('', false);
+    assert.deepEqual(await pageNames(c, ''), [...want, 'p5.txt']);
+    assert.equal(calls.list, 3, 'forget() drops it too');
+  });
+
+  it('does not cache a page-wise listing longer than maxListingEntries', async () => {
+    for (let i = 0; i < 6; i++) await put(raw, `m${i}`, 'x');
+    const { wrapped, calls } = counted(raw);
+    const c = withCache(wrapped, { ttlMs: 60_000, max: 100, maxListingEntries: 5 });
+    assert.equal((await pageNames(c, '')).length, 6);
+    assert.equal((await pageNames(c, '')).length, 6);
+    assert.equal(calls.list, 2);
   });
 
   it('keeps a listing as large as the cache (its stats never evict it)', async () => {

@@ -17,9 +17,11 @@ import { propfindDepth, type PropfindRequest } from '../propfind/request.ts';
 import { propfindFromBody } from '../propfind/request-cache.ts';
 import { LIVE_DAV } from '../propfind/live.ts';
 import { readAhead } from '../propfind/read-ahead.ts';
+import { listPages } from '../../vfs/list-pages.ts';
 import { readableCategories } from '../access.ts';
 import { hrefOf } from '../target.ts';
 import { writeChunk } from '../stream-write.ts';
+import { writeText } from '../text-chunks.ts';
 import { readCappedBody } from '../body.ts';
 import type { DavLock } from '../context.ts';
 
@@ -104,7 +106,7 @@ async function childLocks(ctx: CoreContext, slug: string, dir: string): Promise<
 /** Starts reading folder `path` (and, when sidecars matter, which children have visible ones). */
 function startListing(ctx: CoreContext, mount: Mount, path: string, withMeta: boolean) {
   return {
-    children: readAhead(mount.backend.list(path, { signal: ctx.signal }), READ_AHEAD),
+    children: readAhead(listPages(mount.backend, path, { signal: ctx.signal }), READ_AHEAD),
     visible: withMeta ? visibleIndex(ctx, mount, path) : Promise.resolve(undefined),
   };
 }
@@ -188,7 +190,7 @@ export const handlePropfind: CoreHandler = async (ctx) => {
     const locksOf = withLocks ? await childLocks(ctx, slug!, self.path) : () => [];
     const index = await started!.visible;
     const needs = (it: Item) => withMeta && (!index || index.has(it.name, it.entry.kind));
-    const write = async (entries: Entry[]) => {
+    const write = async (entries: readonly Entry[]) => {
       const batch: Item[] = entries.map((e) => {
         const name = baseName(e.path);
         return { entry: e, path: self.path === '' ? name : `${self.path}/${name}`, name };
@@ -199,7 +201,7 @@ export const handlePropfind: CoreHandler = async (ctx) => {
         const it = batch[i]!;
         out += resource(it, metas[i], locksOf(it.path), base + encodeName(it.name) + (it.entry.kind === 'dir' ? '/' : ''));
       }
-      await writeChunk(ctx, Buffer.from(out)); // encoded once (see writeChunk)
+      await writeText(ctx, out); // encoded once, into a reused buffer
     };
     for await (const chunk of children) {
       for (let i = 0; i < chunk.length; i += BATCH) await write(chunk.slice(i, i + BATCH));
