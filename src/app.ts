@@ -84,7 +84,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
   // Disk listings run on a worker thread: boot its isolate now, beside the rest of start-up.
   if ([...first.state.mounts.values()].some((m) => m.backend.description.startsWith('local:'))) startListWorker();
 
-  const shared = createSharedState(config, { log, metrics, bus, getState });
+  const shared = await createSharedState(config, { log, metrics, bus, getState });
   await shared.ready();
   const locks = shared.locks;
   const catalog = createCatalog({

@@ -27,6 +27,21 @@ export const MISS_NOTES: [part: string, note: string][] = [
   ['workers: 2, PROPFIND Depth 1', 'one listing is one request served by one worker, so a second worker cannot make it faster; and each worker has its own ' +
     'metadata cache, so with curl opening a connection per request (handed to the workers in turn) the first listing on the second worker is cold: the 383 ms ' +
     'sample among 73–119 ms. workers 1 with Redis was 2.4× faster than rclone in the same run (75 ms), and the samples of every daemon spread ~2× with the machine\'s load.'],
+  // Issue 16 (bench/measures/listing-scale.ts, many-downloads.ts) before the older 'files ≤ 2× nginx'.
+  ['cold PROPFIND Depth 1', 'the bytes we render and send, then the uncached per-entry work. Measured by hand on a quiet machine (load < 1) the same day, ' +
+    '10,000 files, allprop: nginx 14–16 ms; ReleaseDAV cached (warm) 23–24 ms, uncached once the code is compiled (a listing of another 10,000-file folder first) ' +
+    '51–58 ms with 70–110 ms of CPU over all threads, the first listing of a fresh process (after the login request) 85–95 ms with 130–150 ms of CPU. ' +
+    'So three layers: (1) render, UTF-8 encode and send of 747 bytes per entry (RFC 4918 allprop with supportedlock, creationdate, getcontenttype) against ' +
+    'nginx\'s 394 — this alone is the warm figure, 1.5–1.6× nginx; (2) uncached work: the stat and the SHA-256 ETag per entry on the listing worker (~3–5 µs), ' +
+    'the Entry objects and the metadata-cache inserts on the main thread, GC of all of it (profile: `write node:buffer` 16–20 %, GC 10–25 %, writev 7–15 % of busy time); ' +
+    '(3) on the first listing of a process, V8 compiling the rest of the path (Node\'s own HTTP header parsing included) on 2 cores. The password check is not in ' +
+    'the figure: one Depth 0 request logs in first (its scrypt check is the row "first request after a start"). Closing the gap would need the entries rendered ' +
+    'on the listing worker in parallel with the socket writes, or a smaller allprop; neither is built.'],
+  ['warm PROPFIND Depth 1', 'render + UTF-8 encode + send of 7.5 MB (747 bytes per entry) against nginx\'s 4.0 MB: daemon CPU ~26–30 ms per request, nginx ~14 ms ' +
+    '(profile of 36 warm requests: encoding ~30 % before the reused output buffers, socket writev ~20 %, property rendering ~17 %). By hand on a quiet machine: 23–24 ms vs 14–16 ms (1.5–1.6×).'],
+  ['RSS growth during a 100,000-file listing', 'V8\'s old generation filling with promoted short-lived objects (--trace-gc: ~1.5 MB promoted per scavenge, ' +
+    'heap used 38 → 65 MB with no mark-compact during the listing), not a retained structure: smaller batches or read-ahead changed nothing. ' +
+    '`--max-semi-space-size=4` meets it (+16 MiB) for ~5 % more CPU on listings, but changes every workload of the daemon; not adopted.'],
   ['PUT over WebDAV, disk', 'CPU per byte. Daemon CPU per 1 GiB PUT (all threads, kernel included, /proc utime+stime): 2.7–3.1 s; nginx spends 1.3–1.4 s. ' +
     'SHA-256 of the upload is ≈ 0.6 s of it (it is published in the catalog); it now runs on a worker thread (src/vfs/sha256-offload.ts) beside the transfer instead of in series. ' +
     'Durability no longer costs wall time: the temp file is `fdatasync`ed every 32 MiB while the body streams (src/backends/local-flush.ts, ~12 ms each), so the final ' +

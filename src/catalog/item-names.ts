@@ -38,3 +38,13 @@ export function isChangelogName(name: string): boolean {
 export function isReleaseName(name: string): boolean {
   return !isHiddenName(name);
 }
+
+/**
+ * True if `path` (relative to the category root, no leading slash) names a downloadable item: a
+ * file directly in a release folder.
+ * @throws never
+ */
+export function isItemPath(path: string): boolean {
+  const parts = path.split('/');
+  return parts.length === 2 && isReleaseName(parts[0]!) && isItemName(parts[1]!);
+}

@@ -9,7 +9,7 @@ import type { Metrics } from '../metrics.ts';
 import type { LockStore } from '../webdav/context.ts';
 import { createLockStore } from '../webdav/locks/lock-store.ts';
 import { createRedisLockStore } from '../webdav/locks/redis-lock-store.ts';
-import { createRedisConnection, type RedisConnection } from './redis-connection.ts';
+import type { RedisConnection } from './redis-connection.ts';
 import { startChangeRelay } from './change-relay.ts';
 import { startLockoutRelay } from './lockout-relay.ts';
 import { sharedDigestKey } from './digest-key.ts';
@@ -46,13 +46,15 @@ export interface SharedState {
 
 /**
  * Builds the shared state for `config`; with Redis, local changes are relayed to the other
- * instances and theirs applied to this one's caches (change-relay.ts).
+ * instances and theirs applied to this one's caches (change-relay.ts). The Redis client library
+ * is loaded only then: a daemon without Redis does not carry it (~10 MiB of RSS).
  * @throws never (Redis connects in the background)
  */
-export function createSharedState(config: Config, deps: { log: Logger; metrics: Metrics; bus: ChangeBus; getState: StateProvider }): SharedState {
+export async function createSharedState(config: Config, deps: { log: Logger; metrics: Metrics; bus: ChangeBus; getState: StateProvider }): Promise<SharedState> {
   const onChange = (n: number) => deps.metrics.locksHeld.set(n);
   const r = config.coordination?.redis;
   if (!r) return { kind: 'memory', locks: createLockStore({ onChange }), scannerLease: createMemoryLease(), ready: async () => {}, close: async () => {} };
+  const { createRedisConnection } = await import('./redis-connection.ts');
   const redis = createRedisConnection({ url: r.url, keyPrefix: r.keyPrefix, commandTimeoutMs: r.timeoutMs, log: deps.log.child({ component: 'redis' }) });
   const lockouts = startLockoutRelay(redis, deps.log.child({ component: 'brute-force' }));
   const relay = startChangeRelay({ bus: deps.bus, getState: deps.getState, redis, log: deps.log.child({ component: 'change-relay' }), ackTimeoutMs: r.timeoutMs });

@@ -8,6 +8,7 @@ import { VfsError, isVfsError } from './errors.ts';
 import type { FileMeta, Mount } from './mount.ts';
 import type { Entry, WriteOptions } from './types.ts';
 import { createDigestSet, createStreamHasher, type Digests } from './sha256-offload.ts';
+import { isItemPath } from '../catalog/item-names.ts';
 import { noteUploadedBytes } from './upload-gc.ts';
 
 /** Options of {@link writeWithMeta}. */
@@ -20,7 +21,7 @@ export interface WriteWithMetaOptions extends WriteOptions {
 
 /**
  * Writes `body` to `path` of the mount (atomically, see Backend.write), hashing it on the way,
- * then records the SHA-256/384/512 in the sidecar, keeping the previous dead properties and dropping any
+ * then records the digests in the sidecar (SHA-256/384/512 for a release item, SHA-256 otherwise), keeping the previous dead properties and dropping any
  * client-set modification time (the new content has its own). A sidecar that cannot be written
  * is logged and left for the background hasher: the upload is durable either way.
  * @throws VfsError as Backend.write (ENOENT parent, EISDIR, EPRECOND, ENOSPC, EIO)
@@ -29,7 +30,10 @@ export async function writeWithMeta(mount: Mount, path: string, body: Readable, 
   const { keepProps = true, log, onChunk, ...writeOpts } = opts;
   let props: FileMeta['props'];
   if (keepProps) props = await previousProps(mount, path).catch(() => undefined);
-  const hasher = createStreamHasher();
+  // A release item publishes SHA-256/384/512 (feeds, API, SUMS files), so an upload into a release
+  // folder computes all three in its one pass; any other file only the SHA-256 of its sidecar.
+  // A file that becomes an item later (MOVE, COPY) gets the other two from the background hasher.
+  const hasher = createStreamHasher(isItemPath(path) ? 'all' : 'sha256');
   let entry: Entry;
   try {
     entry = await mount.backend.write(path, body, {

@@ -247,20 +247,35 @@ describe('writeWithMeta / hashExisting on a local mount', () => {
   const sha = (s: string) => createHash('sha256').update(s).digest('hex');
   const digests = (s: string) => ({ sha256: sha(s), sha384: createHash('sha384').update(s).digest('hex'), sha512: createHash('sha512').update(s).digest('hex') });
 
-  it('records the SHA-256/384/512 computed while streaming, keeps dead props, clears the client mtime', async () => {
+  it('records the SHA-256/384/512 of a release item computed while streaming, keeps dead props, clears the client mtime', async () => {
+    await mount.backend.mkdir('1.0');
     const seen: number[] = [];
-    const e1 = await writeWithMeta(mount, 'a.bin', Readable.from([Buffer.from('hello '), Buffer.from('world')]), { onChunk: (c) => seen.push(c.length) });
+    const e1 = await writeWithMeta(mount, '1.0/a.bin', Readable.from([Buffer.from('hello '), Buffer.from('world')]), { onChunk: (c) => seen.push(c.length) });
     assert.deepEqual(seen, [6, 5], 'caller onChunk still called');
-    const m1 = await mount.meta.get('a.bin', e1);
+    const m1 = await mount.meta.get('1.0/a.bin', e1);
     assert.deepEqual({ sha256: m1?.sha256, sha384: m1?.sha384, sha512: m1?.sha512 }, digests('hello world'));
-    await mount.meta.put('a.bin', e1, { sha256: sha('hello world'), props: { '{urn:x}k': 'v' }, mtime: '2001-01-01T00:00:00.000Z' });
-    const e2 = await writeWithMeta(mount, 'a.bin', Readable.from([Buffer.from('second')]));
-    const m2 = await mount.meta.get('a.bin', e2);
-    assert.equal(m2?.sha256, sha('second'));
+    await mount.meta.put('1.0/a.bin', e1, { sha256: sha('hello world'), props: { '{urn:x}k': 'v' }, mtime: '2001-01-01T00:00:00.000Z' });
+    const e2 = await writeWithMeta(mount, '1.0/a.bin', Readable.from([Buffer.from('second')]));
+    const m2 = await mount.meta.get('1.0/a.bin', e2);
+    assert.deepEqual({ sha256: m2?.sha256, sha384: m2?.sha384, sha512: m2?.sha512 }, digests('second'));
     assert.deepEqual(m2?.props, { '{urn:x}k': 'v' });
     assert.equal(m2?.mtime, undefined);
-    const e3 = await writeWithMeta(mount, 'a.bin', Readable.from([Buffer.from('third')]), { keepProps: false });
-    assert.equal((await mount.meta.get('a.bin', e3))?.props, undefined);
+    const e3 = await writeWithMeta(mount, '1.0/a.bin', Readable.from([Buffer.from('third')]), { keepProps: false });
+    assert.equal((await mount.meta.get('1.0/a.bin', e3))?.props, undefined);
+  });
+
+  it('records only the SHA-256 of a file that is not a release item (root, deeper, hidden), also past the in-place size', async () => {
+    await mount.backend.mkdir('1.0/sub');
+    const big = Buffer.alloc(3 * 1024 * 1024 + 5, 7); // more than one 1 MiB batch: hashed on the worker
+    for (const [path, body] of [['root.bin', Buffer.from('root')], ['1.0/sub/deep.bin', Buffer.from('deep')], ['1.0/.hidden', Buffer.from('h')], ['big.bin', big]] as const) {
+      const e = await writeWithMeta(mount, path, Readable.from([body]));
+      const m = await mount.meta.get(path, e);
+      assert.equal(m?.sha256, createHash('sha256').update(body).digest('hex'), path);
+      assert.equal(m?.sha384, undefined, path);
+      assert.equal(m?.sha512, undefined, path);
+    }
+    const e = await writeWithMeta(mount, '1.0/big.bin', Readable.from([big]));
+    assert.equal((await mount.meta.get('1.0/big.bin', e))?.sha512, createHash('sha512').update(big).digest('hex'), 'an item past one batch: all three on the worker');
   });
 
   it('leaves no sidecar when the upload fails', async () => {
