@@ -24,7 +24,7 @@ import { depth0 } from './measures/depth0.ts';
 import { dlRedirect } from './measures/dl-redirect.ts';
 import { feeds } from './measures/feeds.ts';
 import { concurrentUploads } from './measures/concurrent-uploads.ts';
-import { listingScale } from './measures/listing-scale.ts';
+import { listingScale, makeScaleFolders } from './measures/listing-scale.ts';
 import { manyDownloads } from './measures/many-downloads.ts';
 import { workers } from './measures/workers.ts';
 import { renderMarkdown, renderText } from './report/render.ts';
@@ -65,6 +65,7 @@ async function main(): Promise<number> {
   mkdirSync(tree, { recursive: true });
   const file = await bigFile();
   makeListFolder(tree, s.files);
+  if (selected(s, 'listing-scale')) makeScaleFolders(tree);
 
   say('starting peers');
   const startDaemon = () => startReleaseDav({ repoRoot, workDir: s.workDir, diskRoot: tree, user: s.user, pass: s.password, s3: s.s3, runId: s.runId,

@@ -16,6 +16,18 @@ import type { Ctx } from '../lib/context.ts';
 
 const SECTION = 'PROPFIND disk, scale';
 
+/** The folder sizes of the measure. */
+const SIZES = [10_000, 100_000];
+
+/**
+ * Creates the measure's folders; called before the peers start: rclone serve webdav caches the
+ * directories it has seen (`--dir-cache-time`, 5 min), so folders made later answered it 404
+ * in a full run. @throws Error from the file system
+ */
+export function makeScaleFolders(tree: string): void {
+  for (const n of SIZES) folder(tree, n);
+}
+
 /** `<tree>/scale/n<count>/` with `count` 1 KiB files (kept across runs of the same tree). */
 function folder(tree: string, count: number): string {
   const dir = join(tree, 'scale', `n${count}`);
@@ -29,7 +41,7 @@ function folder(tree: string, count: number): string {
 /** Runs the measure. @throws never (failures become problems) */
 export async function listingScale(ctx: Ctx): Promise<void> {
   const { s, r, peers } = ctx;
-  const sizes = [10_000, 100_000];
+  const sizes = SIZES;
   for (const n of sizes) folder(ctx.tree, n);
   const cold: Record<string, Record<number, number>> = {};
   for (const n of sizes) {

@@ -42,13 +42,22 @@ export const MISS_NOTES: [part: string, note: string][] = [
   ['RSS growth during a 100,000-file listing', 'V8\'s old generation filling with promoted short-lived objects (--trace-gc: ~1.5 MB promoted per scavenge, ' +
     'heap used 38 → 65 MB with no mark-compact during the listing), not a retained structure: smaller batches or read-ahead changed nothing. ' +
     '`--max-semi-space-size=4` meets it (+16 MiB) for ~5 % more CPU on listings, but changes every workload of the daemon; not adopted.'],
+  ['peak RSS ≤ 300 MiB', 'the daemon\'s idle size plus ~170 MiB for 1,000 open transfers, of which the 64 MiB transfer budget is the planned part; the rest is ' +
+    'per-connection HTTP state and V8\'s heap growing under the allocation rate. Two leaks found and fixed in this session, both measured by hand (wrk -t2 -c1000, 30 MiB file, ' +
+    'quiet machine): a disk GET raced every chunk\'s write against one long-lived "socket closed" promise, which kept ~600 bytes per chunk until the transfer ended ' +
+    '(V8 heap +12 MB/s; peak 364 → 240 MiB), and an S3 GET copied the body bytes read with each segment\'s response head into a second ~64 KiB buffer (external memory ' +
+    '195 → 77 MB, peak 390 → 257 MiB, bytes moved 8.2 → 12 GB). By hand the disk peak is now 230–240 MiB over an idle 126; in the full runs 298 and 307 MiB over an idle ' +
+    '138–147 MiB, with the client, the RGW and the peers on the same 2 cores (the peak follows how many transfers are mid-write when sampled).'],
   ['PUT over WebDAV, disk', 'CPU per byte. Daemon CPU per 1 GiB PUT (all threads, kernel included, /proc utime+stime): 2.7–3.1 s; nginx spends 1.3–1.4 s. ' +
     'SHA-256 of the upload is ≈ 0.6 s of it (it is published in the catalog); it now runs on a worker thread (src/vfs/sha256-offload.ts) beside the transfer instead of in series. ' +
     'Durability no longer costs wall time: the temp file is `fdatasync`ed every 32 MiB while the body streams (src/backends/local-flush.ts, ~12 ms each), so the final ' +
     'fsync covers only the tail (~12 ms, was ~0.4 s for the whole GiB); the rename over the previous 1 GiB file (~0.2 s, freeing its blocks) is paid by nginx too. ' +
     'Main-thread profile of two 1 GiB PUTs: busy ~1.2 s per GiB (about half the transfer), of which garbage collection 32 % — freeing the 64 KiB buffers Node\'s HTTP ' +
     'server allocates for every socket read of the body (16,384 per GiB; there is no API to hand it a reused buffer) —, file writes 12 %, the hand-off to the hasher ' +
-    '(postMessage 6 %, copying into its batches 5 %). The "bare Node (ceiling)" row — `pipeline(req, createWriteStream)` with no hashing and no fsync — shows what Node itself reaches in the same run.'],
+    '(postMessage 6 %, copying into its batches 5 %). The "bare Node (ceiling)" row — `pipeline(req, createWriteStream)` with no hashing and no fsync — shows what Node itself reaches in the same run. ' +
+    'The bench PUTs to the category root, which computes only the SHA-256. An upload into a release folder (an item) also computes SHA-384 and SHA-512 for the ' +
+    'feeds (~1.3 s of CPU per GiB each on this CPU, against 0.6 s for SHA-256 with SHA extensions), all on the one hashing worker: by hand the same day 305–325 MB/s ' +
+    'and 4.3–4.6 s of daemon CPU per GiB, against 550–660 MB/s and 1.8–2.2 s for a root upload (until this run every upload computed all three, which halved this row: 241 MB/s in the previous full run).'],
   ['GET over WebDAV, disk', 'one copy more than nginx. nginx answers with sendfile(2) (page cache → socket inside the kernel); Node has no sendfile, so the daemon ' +
     'reads the range with `pread` into two reused 1 MiB buffers and writes them to the socket (src/backends/local-send.ts: no allocation per chunk; the previous ' +
     'read stream allocated a fresh 1 MiB buffer per read and cost 1.4–2.0 s of CPU per GiB, now 0.37 s). In quiet same-minute A/B runs that path reached ' +
