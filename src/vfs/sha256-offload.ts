@@ -23,7 +23,7 @@ const WAIT_SLICE_MS = 50;
 const STALL_MS = 10_000;
 const IDLE_MS = 30_000;
 
-/** The digests computed for every upload, in one pass. */
+/** The digests of a release item, computed in one pass (other files: the first alone, see {@link DigestChoice}). */
 export const DIGEST_ALGORITHMS = ['sha256', 'sha384', 'sha512'] as const;
 
 /** Lowercase hex digests of one file (SHA-384/512 only when they were asked for). */
@@ -47,6 +47,7 @@ export function createDigestSet(choice: DigestChoice = 'all'): { update(b: Uint8
   };
 }
 
+/** The digests in {@link DIGEST_ALGORITHMS} order (as many as were computed) as {@link Digests}. */
 function hexOf([sha256, sha384, sha512]: string[]): Digests {
   return { sha256: sha256!, ...(sha384 ? { sha384 } : {}), ...(sha512 ? { sha512 } : {}) };
 }
@@ -69,8 +70,7 @@ parentPort.on('message', (m) => {
     parentPort.postMessage({ free: m.bytes }, [m.bytes]); // back to the pool: no garbage on either side
   } else if (m.op === 'digest') {
     hashes.delete(m.id);
-    const [sha256, sha384, sha512] = h.hash.map((x) => x.digest('hex'));
-    parentPort.postMessage({ id: m.id, hex: sha384 ? { sha256, sha384, sha512 } : { sha256 } });
+    parentPort.postMessage({ id: m.id, hex: h.hash.map((x) => x.digest('hex')) });
   } else if (m.op === 'discard') {
     hashes.delete(m.id);
   }
@@ -120,14 +120,14 @@ function acquireWorker(): WorkerHandle {
   }
   const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], env: {}, stdout: false, stderr: false });
   const h: WorkerHandle = { worker, waiting: new Map(), active: 1 };
-  worker.on('message', (m: { id: number; hex: Digests; free?: ArrayBuffer }) => {
+  worker.on('message', (m: { id: number; hex: string[]; free?: ArrayBuffer }) => {
     if (m.free) {
       if (freeBatches.length < POOL_BATCHES) freeBatches.push(Buffer.from(m.free));
       return;
     }
     const w = h.waiting.get(m.id);
     h.waiting.delete(m.id);
-    w?.resolve(m.hex);
+    w?.resolve(hexOf(m.hex));
   });
   worker.on('error', (err) => failAll(h, err));
   worker.on('exit', (code) => failAll(h, new Error(`the hashing worker exited (code ${code})`)));
