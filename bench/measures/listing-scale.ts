@@ -42,7 +42,7 @@ function folder(tree: string, count: number): string {
 export async function listingScale(ctx: Ctx): Promise<void> {
   const { s, r, peers } = ctx;
   const sizes = SIZES;
-  for (const n of sizes) folder(ctx.tree, n);
+  makeScaleFolders(ctx.tree); // already there in a full run (see makeScaleFolders)
   const cold: Record<string, Record<number, number>> = {};
   for (const n of sizes) {
     const rel = `scale/n${n}/`;
