@@ -119,7 +119,12 @@ describe('local faults', { timeout: 180_000 }, () => {
     console.log(`# disconnects ×200 in ${Date.now() - t0} ms: fds ${fd0} → ${fd1}, RSS ${Math.round(rss0 / 1024)} → ${Math.round(rss1 / 1024)} MiB`);
     assert.ok(fd1 - fd0 <= 5, `open fds grew from ${fd0} to ${fd1}`);
     assert.ok(rss1 - rss0 < 64 * 1024, `RSS grew by ${Math.round((rss1 - rss0) / 1024)} MiB`);
-    assert.deepEqual(readdirSync(join(world.localRoot, 'files', 'rel')).filter((n) => TEMP.test(n)), [], 'no temp file left by cut uploads');
+    // A cut upload removes its temp file once its write stream closed; on a loaded machine the last
+    // rounds' clean-up may still be under way here (seen once in CI: one file, no fd open), so the
+    // check waits a bounded while for it — a file that stays is still a failure.
+    const temps = () => readdirSync(join(world.localRoot, 'files', 'rel')).filter((n) => TEMP.test(n));
+    for (const until = Date.now() + 5000; temps().length && Date.now() < until;) await sleep(100);
+    assert.deepEqual(temps(), [], 'no temp file left by cut uploads');
     const ok = await send('GET', d.dl, '/healthz');
     assert.equal(ok.status, 200);
   });
